@@ -1,0 +1,41 @@
+# Two commands set everything up on a machine with Python 3.10+ and make:
+#   make demo   create .venv, install chainrule, run its main job
+#   make test   create .venv, install chainrule with its test tools, run lint, types and tests
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test lint typecheck pytest dev clean
+
+# (Re)installed whenever pyproject.toml changes; editable, so code changes need no reinstall.
+$(VENV)/.installed-demo: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed-demo
+
+dev: $(VENV)/.installed-test
+
+demo: $(VENV)/.installed-demo
+	$(BIN)/python -m autograd.demo
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(VENV)/.installed-test
+	$(BIN)/mypy --strict autograd nn
+
+pytest: $(VENV)/.installed-test
+	$(BIN)/python -m pytest
+
+test: lint typecheck pytest
+
+clean:
+	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache .hypothesis

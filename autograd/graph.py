@@ -1,0 +1,106 @@
+"""Graph algorithms: the topological order of a graph and the backward pass over it.
+
+Both are loops over an explicit stack, never recursion, so graph depth is bounded by memory,
+not by Python's recursion limit (a 1,000,000-node chain runs at the default limit).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+from autograd.modes import current_mode
+
+if TYPE_CHECKING:
+    from autograd.value import Value
+
+
+def topological_order(root: Value) -> list[Value]:
+    """The interior (non-leaf) Values that ``root`` depends on, root included, each listed after
+    every interior Value it depends on. Leaves are left out: nothing flows out of them.
+
+    The order is a depth-first post-order that follows ``parents`` in argument order, so the
+    same program gives the same order in every run.
+    """
+    if not root.parents:
+        return []
+    order: list[Value] = []
+    visited = {root}
+    stack = [(root, iter(root.parents))]
+    while stack:
+        node, parents = stack[-1]
+        for parent in parents:
+            if parent.parents and parent not in visited:
+                visited.add(parent)
+                stack.append((parent, iter(parent.parents)))
+                break
+        else:
+            stack.pop()
+            order.append(node)
+    return order
+
+
+def backward(root: Value, grad: float = 1.0) -> None:
+    """Set ``v.grad`` to d(root)/dv for every interior v, and add it into every leaf's grad.
+
+    Each interior Value's grad is reset to 0, then ``grad`` is added to the root's, then in
+    reverse topological order every Value adds ``local_grad * upstream`` into each parent: by the
+    time a Value is reached, every Value that uses it has contributed, so its grad is complete.
+    See :meth:`autograd.Value.backward` for the accumulation rule.
+    """
+    order = topological_order(root)
+    if current_mode.get().anomaly:
+        _backward_checked(root, grad, order)
+        return
+    for node in order:
+        node.grad = 0.0
+    root.grad += grad
+    for node in reversed(order):
+        upstream = node.grad
+        for parent, local_grad in zip(node.parents, node.local_grads):
+            parent.grad += local_grad * upstream
+
+
+def _backward_checked(root: Value, grad: float, order: list[Value]) -> None:
+    """The backward pass of ``detect_anomaly``: raises at the first non-finite contribution made
+    from a finite upstream gradient and finite inputs, and then leaves every grad as it was."""
+    touched = {root: root.grad}
+    for node in order:
+        touched[node] = node.grad
+        for parent in node.parents:
+            touched[parent] = parent.grad
+    try:
+        for node in order:
+            node.grad = 0.0
+        root.grad += grad
+        _accumulate_checked(order)
+    except FloatingPointError:
+        for value, saved_grad in touched.items():
+            value.grad = saved_grad
+        raise
+
+
+def _accumulate_checked(order: list[Value]) -> None:
+    from autograd.ops import RULES
+    from autograd.value import Constant, describe
+
+    for node in reversed(order):
+        upstream = node.grad
+        inputs_finite = all(math.isfinite(p.data) for p in node.parents)
+        for index, (parent, local_grad) in enumerate(zip(node.parents, node.local_grads)):
+            contribution = local_grad * upstream
+            if (
+                not math.isfinite(contribution)
+                and math.isfinite(upstream)
+                and inputs_finite
+                and not isinstance(parent, Constant)
+            ):
+                rule = RULES.get(node.op)
+                formula = f"; rule: {rule.formula}" if rule else ""
+                described = ", ".join(describe(p) for p in node.parents)
+                raise FloatingPointError(
+                    f"detect_anomaly: the backward pass of {node.op} turned the finite upstream "
+                    f"gradient {upstream!r} into {contribution!r} for its input {index} "
+                    f"(local derivative {local_grad!r}); inputs: {described}{formula}"
+                )
+            parent.grad += contribution

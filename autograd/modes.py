@@ -1,0 +1,70 @@
+"""Recording modes: ``no_grad`` and ``detect_anomaly``, held in a context variable.
+
+A :class:`contextvars.ContextVar` keeps each mode local to its thread and to its asyncio task, so
+``with no_grad():`` in one thread or task never switches recording off in another.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from contextvars import ContextVar
+from typing import NamedTuple
+
+
+class Mode(NamedTuple):
+    """What an op does besides computing its value."""
+
+    record: bool
+    """Record the graph (parents and local derivatives) so that ``backward`` can run."""
+    anomaly: bool
+    """Raise ``FloatingPointError`` where an op turns finite numbers into nan or inf."""
+
+
+DEFAULT_MODE = Mode(record=True, anomaly=False)
+current_mode: ContextVar[Mode] = ContextVar("chainrule_mode", default=DEFAULT_MODE)
+
+
+@contextmanager
+def _switched(**changes: bool) -> Iterator[None]:
+    """Changes the current mode for the duration of a block, then restores it."""
+    token = current_mode.set(current_mode.get()._replace(**changes))
+    try:
+        yield
+    finally:
+        current_mode.reset(token)
+
+
+def no_grad() -> AbstractContextManager[None]:
+    """Within this block ops record no graph: their results are leaves with ``op == ""``.
+
+    Use it for evaluation and for updating parameters. It also works as a decorator.
+
+    >>> from autograd import Value, no_grad
+    >>> with no_grad():
+    ...     y = Value(2.0) * 3
+    >>> y.op, y.parents
+    ('', ())
+    """
+    return _switched(record=False)
+
+
+def enable_grad() -> AbstractContextManager[None]:
+    """Within this block ops record the graph again, even inside ``no_grad``."""
+    return _switched(record=True)
+
+
+def detect_anomaly() -> AbstractContextManager[None]:
+    """Within this block, the first op that turns finite inputs into nan or inf raises.
+
+    Forward: an op whose inputs are finite and whose value is not. Backward: an op whose upstream
+    gradient and inputs are finite but whose contribution to an input is not; the grads are then
+    left as they were before the pass. The ``FloatingPointError`` names the op, its inputs and
+    their labels. It costs a check per op.
+    """
+    return _switched(anomaly=True)
+
+
+def is_grad_enabled() -> bool:
+    """True unless inside ``no_grad``."""
+    return current_mode.get().record

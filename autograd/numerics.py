@@ -1,0 +1,102 @@
+"""IEEE-754 float functions that never raise: the float layer under every op rule.
+
+Python's ``math`` raises where IEEE arithmetic (and PyTorch float64) returns a value:
+``math.exp(1000)`` raises ``OverflowError`` where IEEE gives ``inf``; ``math.log(0)`` raises
+``ValueError`` where IEEE gives ``-inf``; ``(-8.0) ** (1/3)`` is a complex number where IEEE gives
+``nan``. Each function here returns the IEEE result instead, so no op raises on any float input.
+"""
+
+from __future__ import annotations
+
+import math
+
+inf = math.inf
+nan = math.nan
+
+
+def _is_odd_integer(y: float) -> bool:
+    return y.is_integer() and math.fmod(y, 2.0) != 0.0
+
+
+def div(x: float, y: float) -> float:
+    """x / y, with x / 0 = ±inf by the signs of x and 0, and 0 / 0 = nan."""
+    try:
+        return x / y
+    except ZeroDivisionError:
+        if x == 0.0 or x != x:
+            return nan
+        return math.copysign(inf, x) * math.copysign(1.0, y)
+
+
+def power(x: float, y: float) -> float:
+    """x ** y as C99 ``pow``: a negative base with a non-integer exponent is nan, never complex;
+    0 ** negative is ±inf; overflow is ±inf."""
+    try:
+        return math.pow(x, y)
+    except OverflowError:
+        return -inf if x < 0.0 and _is_odd_integer(y) else inf
+    except ValueError:
+        if x == 0.0:  # a pole: 0 ** negative
+            return -inf if math.copysign(1.0, x) < 0.0 and _is_odd_integer(y) else inf
+        return nan  # negative ** non-integer
+
+
+def exp(x: float) -> float:
+    """e ** x; inf where it overflows."""
+    try:
+        return math.exp(x)
+    except OverflowError:
+        return inf
+
+
+def log(x: float) -> float:
+    """Natural logarithm: log(0) = -inf, log(x < 0) = nan."""
+    if x > 0.0:
+        return math.log(x)
+    if x == 0.0:
+        return -inf
+    return nan  # negative, -inf or nan
+
+
+def sqrt(x: float) -> float:
+    """Square root: sqrt(x < 0) = nan."""
+    return math.sqrt(x) if x >= 0.0 else nan
+
+
+def sin(x: float) -> float:
+    """Sine: sin(±inf) = nan."""
+    return math.sin(x) if math.isfinite(x) else nan
+
+
+def cos(x: float) -> float:
+    """Cosine: cos(±inf) = nan."""
+    return math.cos(x) if math.isfinite(x) else nan
+
+
+def tanh(x: float) -> float:
+    """Hyperbolic tangent; ``math.tanh`` is already stable for every float."""
+    return math.tanh(x)
+
+
+def sigmoid(x: float) -> float:
+    """1 / (1 + e^-x), computed so that e^|x| never overflows.
+
+    sigmoid(-1000) = 0 and sigmoid(1000) = 1, with no OverflowError on the way.
+    """
+    if x >= 0.0:
+        return 1.0 / (1.0 + math.exp(-x))
+    if x != x:
+        return nan
+    e = math.exp(x)  # x < 0, so e is in [0, 1) and cannot overflow
+    return e / (1.0 + e)
+
+
+def sign(x: float) -> float:
+    """-1, 0 or 1 by the sign of x; sign(0) = 0 and sign(nan) = 0, as PyTorch's ``sign``."""
+    return float((x > 0.0) - (x < 0.0))
+
+
+def step(x: float) -> float:
+    """The unit step: 0 where x <= 0, else 1. relu'(x) = step(relu(x)), so relu'(0) = 0 and, as in
+    PyTorch (whose mask is ``out <= 0``), a nan passes its gradient through."""
+    return 0.0 if x <= 0.0 else 1.0

@@ -1,0 +1,311 @@
+"""``Value``: a float that remembers how it was computed, so its derivatives can be found.
+
+A Value holds its number (``data``), its gradient (``grad``), the op that made it, that op's
+inputs (``parents``) and the local derivative of the op with respect to each input
+(``local_grads``), recorded when the op runs. The calculus lives in the rule table
+(:mod:`autograd.ops`); this module only applies rules and records the graph.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+from autograd import ops
+from autograd.graph import backward as _backward
+from autograd.modes import DEFAULT_MODE, current_mode
+from autograd.rule import Rule
+
+_new = object.__new__
+
+
+def _as_float(data: object) -> float:
+    if isinstance(data, bool) or not isinstance(data, numbers.Real):
+        given = f"{type(data).__name__}: {data!r}"
+        raise TypeError(f"Value data must be a real number such as 1 or 0.5, got {given}")
+    try:
+        return float(data)
+    except OverflowError:
+        raise OverflowError(f"Value data {data!r} is too large for a float") from None
+
+
+class Value:
+    """A scalar in a computation graph.
+
+    ``Value(data, label="")`` makes a leaf: ``data`` is a real number (int, float or any
+    ``numbers.Real`` except bool) stored as a float. Ops on Values (``+ - * / **``, unary ``-``,
+    ``abs``, and the methods below) make new Values that record their inputs, so that
+    :meth:`backward` can apply the chain rule. Values hash by identity and define no ``==``.
+
+    >>> a = Value(3.0, label="a")
+    >>> c = (2 * a) ** 2
+    >>> c.backward()
+    >>> a.grad
+    24.0
+    """
+
+    __slots__ = ("data", "grad", "label", "local_grads", "op", "parents")
+
+    data: float
+    """The number this Value holds."""
+    grad: float
+    """d(root)/d(self) after ``root.backward()``; 0.0 until then. Assignable (to reset it)."""
+    label: str
+    """A name for drawings and messages; ``""`` if none."""
+    op: str
+    """The name of the rule that made this Value (``"mul"``, ...); ``""`` for a leaf."""
+    parents: tuple[Value, ...]
+    """The op's inputs in argument order, duplicates kept: ``(a + a).parents == (a, a)``."""
+    local_grads: tuple[float, ...]
+    """d(self)/d(parent) for each parent, recorded when the op ran."""
+
+    def __init__(self, data: float, label: str = "") -> None:
+        if type(label) is not str:
+            raise TypeError(f"label must be a str, got {type(label).__name__}: {label!r}")
+        self.data = data if type(data) is float else _as_float(data)
+        self.grad = 0.0
+        self.label = label
+        self.op = ""
+        self.parents = ()
+        self.local_grads = ()
+
+    def __repr__(self) -> str:
+        text = f"Value(data={self.data!r}, grad={self.grad!r}"
+        if self.label:
+            text += f", label={self.label!r}"
+        if self.op:
+            text += f", op={self.op!r}"
+        return text + ")"
+
+    def __float__(self) -> float:
+        return self.data
+
+    # --- arithmetic: each is one rule of the table --------------------------------------------
+    def __add__(self, other: Value | float) -> Value:
+        return _binary(ops.ADD, self, other)
+
+    def __radd__(self, other: float) -> Value:
+        return _binary(ops.ADD, other, self)
+
+    def __sub__(self, other: Value | float) -> Value:
+        return _binary(ops.SUB, self, other)
+
+    def __rsub__(self, other: float) -> Value:
+        return _binary(ops.SUB, other, self)
+
+    def __mul__(self, other: Value | float) -> Value:
+        return _binary(ops.MUL, self, other)
+
+    def __rmul__(self, other: float) -> Value:
+        return _binary(ops.MUL, other, self)
+
+    def __truediv__(self, other: Value | float) -> Value:
+        return _binary(ops.DIV, self, other)
+
+    def __rtruediv__(self, other: float) -> Value:
+        return _binary(ops.DIV, other, self)
+
+    def __pow__(self, other: Value | float) -> Value:
+        return _binary(ops.POW, self, other)
+
+    def __rpow__(self, other: float) -> Value:
+        return _binary(ops.POW, other, self)
+
+    def __neg__(self) -> Value:
+        return _unary(ops.NEG, self)
+
+    def __abs__(self) -> Value:
+        return _unary(ops.ABS, self)
+
+    # --- functions ----------------------------------------------------------------------------
+    def exp(self) -> Value:
+        """e ** self."""
+        return _unary(ops.EXP, self)
+
+    def log(self) -> Value:
+        """Natural logarithm: -inf at 0, nan below."""
+        return _unary(ops.LOG, self)
+
+    def sqrt(self) -> Value:
+        """Square root: nan below 0."""
+        return _unary(ops.SQRT, self)
+
+    def tanh(self) -> Value:
+        """Hyperbolic tangent."""
+        return _unary(ops.TANH, self)
+
+    def sigmoid(self) -> Value:
+        """1 / (1 + e ** -self), stable for every input."""
+        return _unary(ops.SIGMOID, self)
+
+    def relu(self) -> Value:
+        """max(0, self), with derivative 0 at 0."""
+        return _unary(ops.RELU, self)
+
+    def sin(self) -> Value:
+        """Sine."""
+        return _unary(ops.SIN, self)
+
+    def cos(self) -> Value:
+        """Cosine."""
+        return _unary(ops.COS, self)
+
+    # --- graph --------------------------------------------------------------------------------
+    def backward(self, grad: float = 1.0) -> None:
+        """Fill in ``.grad`` of every Value this one depends on: d(self)/d(that Value).
+
+        The pass visits the graph once, in reverse topological order, adding
+        ``local derivative * upstream gradient`` into each input (the chain rule; a Value used
+        twice receives both contributions). ``grad`` is d(loss)/d(self), 1 by default.
+
+        Accumulation, as PyTorch with ``retain_graph=True``: the grads of leaves (Values made by
+        ``Value(...)``) accumulate across ``backward`` calls until you reset them (assign 0.0,
+        or ``zero_grad()`` in ``nn``), while the grads of interior Values hold this pass's values.
+        So with ``a = Value(3.0); c = (2 * a) ** 2``, calling ``c.backward()`` twice leaves
+        ``a.grad`` at 24 and then 48 (micrograd, which also accumulates into interior nodes,
+        reports 72).
+        """
+        _backward(self, grad if type(grad) is float else _as_float(grad))
+
+    def detach(self) -> Value:
+        """A new leaf with the same data and label and no history: gradients stop here."""
+        return Value(self.data, self.label)
+
+
+class Constant(Value):
+    """A plain number that entered the graph as an operand, such as the 2 in ``x * 2``.
+
+    A Constant is a leaf that takes no gradient, as a Python number given to a PyTorch op: its
+    ``grad`` is always 0.0 and assigning to it has no effect. It keeps the graph uniform (every
+    op input is a Value, so drawings show it) without computing or reporting derivatives nobody
+    asked for, such as d(x ** 2)/d2 = x ** 2 ln x, which is nan for x < 0.
+    """
+
+    __slots__ = ()
+
+    @property
+    def grad(self) -> float:
+        return 0.0
+
+    @grad.setter
+    def grad(self, value: float) -> None:
+        pass
+
+
+def _operand(x: object) -> Value:
+    if isinstance(x, Value):
+        return x
+    if (
+        type(x) is float
+        or type(x) is int
+        or (isinstance(x, numbers.Real) and not isinstance(x, bool))
+    ):
+        return Constant(x)  # type: ignore[arg-type]
+    raise _NotAnOperandError
+
+
+class _NotAnOperandError(Exception):
+    """Raised inside an operator whose other operand is not a number; it returns NotImplemented."""
+
+
+def _binary(rule: Rule, left: object, right: object) -> Value:
+    if type(left) is Value and type(right) is Value:  # the common case: no coercion to do
+        return _apply2(rule, left, right)
+    try:
+        a = _operand(left)
+        b = _operand(right)
+    except _NotAnOperandError:
+        return NotImplemented  # type: ignore[no-any-return]  # Python then asks the other operand
+    return _apply2(rule, a, b)
+
+
+def _apply2(rule: Rule, a: Value, b: Value) -> Value:
+    x = a.data
+    y = b.data
+    try:
+        data = rule.forward(x, y)
+    except ArithmeticError:
+        data = rule.forward_ieee(x, y)
+    out: Value = _new(Value)
+    out.data = data
+    out.grad = 0.0
+    out.label = ""
+    mode = current_mode.get()
+    if mode is DEFAULT_MODE or mode.record:
+        try:
+            out.local_grads = rule.local_grads(x, y, data)
+        except ArithmeticError:
+            out.local_grads = rule.local_grads_ieee(x, y, data)
+        out.op = rule.name
+        out.parents = (a, b)
+    else:
+        out.op = ""
+        out.parents = ()
+        out.local_grads = ()
+    if mode.anomaly:
+        _check_forward(rule, (a, b), out)
+    return out
+
+
+def _unary(rule: Rule, a: Value) -> Value:
+    x = a.data
+    try:
+        data = rule.forward(x)
+    except ArithmeticError:
+        data = rule.forward_ieee(x)
+    out: Value = _new(Value)
+    out.data = data
+    out.grad = 0.0
+    out.label = ""
+    mode = current_mode.get()
+    if mode is DEFAULT_MODE or mode.record:
+        try:
+            out.local_grads = rule.local_grads(x, data)
+        except ArithmeticError:
+            out.local_grads = rule.local_grads_ieee(x, data)
+        out.op = rule.name
+        out.parents = (a,)
+    else:
+        out.op = ""
+        out.parents = ()
+        out.local_grads = ()
+    if mode.anomaly:
+        _check_forward(rule, (a,), out)
+    return out
+
+
+def apply(rule: Rule, *operands: Value | float) -> Value:
+    """Apply a rule to Values or numbers (numbers become Constants) and record the result.
+
+    This is how every op of :class:`Value` runs; it also runs a rule that is not in the table.
+
+    >>> from autograd.ops import MUL
+    >>> apply(MUL, Value(3.0), 4).data
+    12.0
+    """
+    if len(operands) != rule.arity:
+        raise TypeError(f"rule {rule.name!r} takes {rule.arity} operand(s), got {len(operands)}")
+    try:
+        values = [_operand(x) for x in operands]
+    except _NotAnOperandError:
+        given = ", ".join(type(x).__name__ for x in operands)
+        raise TypeError(f"rule {rule.name!r} takes Values or real numbers, got {given}") from None
+    if rule.arity == 1:
+        return _unary(rule, values[0])
+    return _apply2(rule, values[0], values[1])
+
+
+def describe(value: Value) -> str:
+    """A short description for messages: the label if any, and the data."""
+    name = f"{value.label!r} " if value.label else ""
+    kind = "constant" if isinstance(value, Constant) else (value.op or "leaf")
+    return f"{name}({kind}, data={value.data!r})"
+
+
+def _check_forward(rule: Rule, inputs: tuple[Value, ...], out: Value) -> None:
+    if all(math.isfinite(v.data) for v in inputs) and not math.isfinite(out.data):
+        described = ", ".join(f"{name} = {describe(v)}" for name, v in zip(rule.inputs, inputs))
+        raise FloatingPointError(
+            f"detect_anomaly: {rule.name} turned finite inputs into {out.data!r} in the forward "
+            f"pass; inputs: {described}; rule: {rule.formula}"
+        )

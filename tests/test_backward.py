@@ -1,0 +1,164 @@
+"""The backward pass: golden numbers, graph shapes, accumulation, depth, determinism, memory."""
+
+from __future__ import annotations
+
+import gc
+import math
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from autograd import Value, topological_order
+
+
+def test_micrograd_readme_golden_numbers() -> None:
+    """The example expression of micrograd's README; it prints 24.7041, 138.8338, 645.5773."""
+    a = Value(-4.0)
+    b = Value(2.0)
+    c = a + b
+    d = a * b + b**3
+    c += c + 1
+    c += 1 + c + (-a)
+    d += d * 2 + (b + a).relu()
+    d += 3 * d + (b - a).relu()
+    e = c - d
+    f = e**2
+    g = f / 2.0
+    g += 10.0 / f
+    g.backward()
+    assert f"{g.data:.4f}" == "24.7041"
+    assert f"{a.grad:.4f}" == "138.8338"
+    assert f"{b.grad:.4f}" == "645.5773"
+
+
+def test_fan_out_adds_both_paths() -> None:
+    a = Value(3.0)
+    (a + a).backward()
+    assert a.grad == 2.0
+    b = Value(3.0)
+    (b * b).backward()
+    assert b.grad == 6.0  # d(b^2)/db = 2b
+
+
+def test_diamond_counts_the_shared_node_once() -> None:
+    """x -> s = sin(x) -> (s * s) + s: ds is reached by two paths; a recursion that walked the
+    shared node once per path would double its contribution. d/dx = (2s + 1) cos x."""
+    x = Value(0.4)
+    s = x.sin()
+    y = s * s + s
+    y.backward()
+    expected = (2 * math.sin(0.4) + 1) * math.cos(0.4)
+    assert x.grad == pytest.approx(expected, rel=1e-15)
+    assert s.grad == pytest.approx(2 * math.sin(0.4) + 1, rel=1e-15)
+
+
+def test_repeated_backward_accumulates_into_leaves_only() -> None:
+    a = Value(3.0)
+    b = 2 * a
+    c = b**2
+    c.backward()
+    assert (a.grad, b.grad, c.grad) == (24.0, 12.0, 1.0)
+    c.backward()
+    assert (a.grad, b.grad, c.grad) == (48.0, 12.0, 1.0)  # micrograd: a.grad == 72
+
+
+def test_backward_seed_and_leaf_root() -> None:
+    a = Value(3.0)
+    (a * a).backward(grad=0.5)
+    assert a.grad == 3.0
+    leaf = Value(1.0)
+    leaf.backward()
+    leaf.backward(2)
+    assert leaf.grad == 3.0
+    with pytest.raises(TypeError, match="str"):
+        leaf.backward("1")  # type: ignore[arg-type]
+    assert leaf.grad == 3.0
+
+
+def test_topological_order_puts_inputs_first() -> None:
+    x, y = Value(1.0), Value(2.0)
+    a = x * y
+    b = a + x
+    c = b * a
+    order = topological_order(c)
+    assert order == [a, b, c]
+    assert topological_order(x) == []
+
+
+def test_topological_order_is_a_valid_order_for_a_wide_random_graph() -> None:
+    import random
+
+    rng = random.Random(7)
+    leaves = [Value(rng.uniform(-1, 1)) for _ in range(5)]
+    nodes = list(leaves)
+    for _ in range(300):
+        a, b = rng.choice(nodes[-20:]), rng.choice(nodes)
+        nodes.append(a * b if rng.random() < 0.5 else a + b)
+    order = topological_order(nodes[-1])
+    position = {node: i for i, node in enumerate(order)}
+    for node in order:
+        for parent in node.parents:
+            if parent.parents:
+                assert position[parent] < position[node]
+
+
+@pytest.mark.slow
+def test_million_node_chain_at_the_default_recursion_limit() -> None:
+    limit = sys.getrecursionlimit()
+    x0, x = Value(0.5), Value(1.0)
+    y = x0
+    n = 1_000_000
+    for _ in range(n):
+        y = y + x  # y = x0 + n * x: a chain of a million adds
+    y.backward()
+    assert sys.getrecursionlimit() == limit
+    assert x0.grad == 1.0
+    assert x.grad == float(n)
+    assert y.data == 0.5 + n
+    del y  # freeing a million-deep chain must not overflow the C stack either
+    gc.collect()
+
+
+def test_no_reference_cycles() -> None:
+    gc.collect()
+    gc.disable()
+    try:
+        a, b = Value(2.0, label="a"), Value(-3.0)
+        loss = ((a * b).tanh() + a.exp() / b - (b**2).log()).sigmoid()
+        loss.backward()
+        del a, b, loss
+        assert gc.collect() == 0, "the graph held reference cycles"
+    finally:
+        gc.enable()
+
+
+PROGRAM = textwrap.dedent(
+    """
+    import random
+    from autograd import Value
+    rng = random.Random(0)
+    leaves = [Value(rng.uniform(-1, 1)) for _ in range(8)]
+    nodes = list(leaves)
+    for i in range(3000):
+        a, b = rng.choice(nodes), rng.choice(nodes[-50:])
+        nodes.append((a * b).tanh() + a * 0.1 if i % 3 else a.sin() + b)
+    total = sum(nodes[-400:], Value(0.0))
+    total.backward()
+    print(" ".join(v.grad.hex() for v in leaves))
+    """
+)
+
+
+def test_gradients_are_bit_identical_across_hash_seeds() -> None:
+    outputs = set()
+    for seed in ("0", "1", "12345", "random"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        result = subprocess.run(
+            [sys.executable, "-c", PROGRAM], env=env, capture_output=True, text=True, check=True
+        )
+        outputs.add(result.stdout)
+    assert len(outputs) == 1
+    assert len(next(iter(outputs)).split()) == 8

@@ -1,0 +1,161 @@
+"""no_grad, enable_grad, detach and detect_anomaly, including across threads and asyncio tasks."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import threading
+
+import pytest
+
+import autograd
+from autograd import Value, detect_anomaly, enable_grad, is_grad_enabled, no_grad
+
+
+def test_no_grad_records_nothing() -> None:
+    a = Value(2.0)
+    with no_grad():
+        assert not is_grad_enabled()
+        b = a * 3 + 1
+        c = b.exp()
+    assert is_grad_enabled()
+    for v in (b, c):
+        assert (v.op, v.parents, v.local_grads) == ("", (), ())
+    assert b.data == 7.0
+    c.backward()
+    assert a.grad == 0.0
+    d = a * 3  # recording resumes after the block
+    assert d.parents == (a, d.parents[1])
+
+
+def test_no_grad_as_decorator_and_enable_grad_inside() -> None:
+    @no_grad()
+    def evaluate(x: Value) -> tuple[Value, Value]:
+        with enable_grad():
+            recorded = x * 2
+        return recorded, recorded + 1
+
+    x = Value(1.0)
+    recorded, unrecorded = evaluate(x)
+    assert recorded.parents[0] is x
+    assert (unrecorded.data, unrecorded.op, unrecorded.parents) == (3.0, "", ())
+    assert is_grad_enabled()
+
+
+def test_enable_grad_records_inside_no_grad() -> None:
+    x = Value(1.0)
+    with no_grad(), enable_grad():
+        y = x * 2
+    assert y.parents[0] is x
+
+
+def test_no_grad_is_local_to_its_thread() -> None:
+    inside = threading.Event()
+    release = threading.Event()
+    seen: list[bool] = []
+
+    def worker() -> None:
+        with no_grad():
+            inside.set()
+            release.wait(5)
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    inside.wait(5)
+    seen.append(is_grad_enabled())
+    y = Value(1.0) * 2
+    release.set()
+    thread.join()
+    assert seen == [True]
+    assert y.op == "mul"
+
+
+def test_no_grad_is_local_to_its_asyncio_task() -> None:
+    async def main() -> list[str]:
+        entered = asyncio.Event()
+        done = asyncio.Event()
+
+        async def quiet() -> str:
+            with no_grad():
+                entered.set()
+                await done.wait()
+                return (Value(1.0) * 2).op
+
+        async def loud() -> str:
+            await entered.wait()
+            op = (Value(1.0) * 2).op
+            done.set()
+            return op
+
+        return list(await asyncio.gather(quiet(), loud()))
+
+    assert asyncio.run(main()) == ["", "mul"]
+
+
+def test_detach_stops_gradients() -> None:
+    a = Value(3.0, label="a")
+    b = a * a
+    d = b.detach()
+    assert (d.data, d.label, d.op, d.parents) == (9.0, "", "", ())
+    y = d * a
+    y.backward()
+    assert a.grad == 9.0  # through the direct path only; d is a constant leaf
+    assert Value(1.0, label="w").detach().label == "w"
+
+
+def test_anomaly_in_forward_names_op_inputs_and_labels() -> None:
+    x = Value(1000.0, label="big")
+    with detect_anomaly(), pytest.raises(FloatingPointError) as info:
+        x.exp()
+    message = str(info.value)
+    assert "exp" in message
+    assert "'big'" in message
+    assert "1000.0" in message
+    assert "inf" in message
+
+
+def test_anomaly_ignores_non_finite_inputs_and_finite_results() -> None:
+    with detect_anomaly():
+        assert math.isinf((Value(math.inf) + 1).data)  # inf in, inf out: not this op's doing
+        assert (Value(-1000.0).sigmoid()).data == 0.0
+
+
+def test_anomaly_in_backward_names_the_op_and_leaves_grads_unchanged() -> None:
+    a = Value(4.0, label="a")
+    z = Value(0.0, label="z")
+    y = a * 2 + z.sqrt()  # sqrt'(0) = inf: the forward is finite, the backward is not
+    a.grad = 1.5
+    with detect_anomaly(), pytest.raises(FloatingPointError) as info:
+        y.backward()
+    message = str(info.value)
+    assert "sqrt" in message
+    assert "'z'" in message
+    assert "inf" in message
+    assert a.grad == 1.5
+    assert z.grad == 0.0
+    assert y.grad == 0.0
+    y.backward()  # outside the block the same pass runs, as PyTorch's
+    assert a.grad == 3.5
+    assert z.grad == math.inf
+
+
+def test_anomaly_does_not_flag_constants() -> None:
+    """d(x ** 2)/d2 would be nan for x < 0; a constant takes no gradient, so nothing is raised."""
+    x = Value(-3.0)
+    with detect_anomaly():
+        y = x**2
+        y.backward()
+    assert x.grad == -6.0
+
+
+def test_anomaly_backward_matches_plain_backward() -> None:
+    def build() -> tuple[Value, Value, Value]:
+        a, b = Value(0.3), Value(-1.2)
+        return a, b, (a * b).tanh() + autograd.log(a) * b.sigmoid()
+
+    a1, b1, y1 = build()
+    y1.backward()
+    a2, b2, y2 = build()
+    with detect_anomaly():
+        y2.backward()
+    assert (a1.grad, b1.grad) == (a2.grad, b2.grad)
