@@ -153,3 +153,22 @@ def test_values_have_no_instance_dict() -> None:
     assert not hasattr(Value(1.0), "__dict__")
     with pytest.raises(AttributeError):
         Value(1.0).colour = "red"  # type: ignore[attr-defined]
+
+
+def test_numerics_policy_examples() -> None:
+    """The numerics promised in the README, in the syntax a user writes: no op raises."""
+    assert autograd.exp(Value(1000.0)).data == math.inf
+    assert autograd.log(Value(0.0)).data == -math.inf
+    assert math.isnan(autograd.log(Value(-1.0)).data)
+    assert (1 / Value(0.0)).data == math.inf
+    root = Value(-8.0) ** (1 / 3)
+    assert type(root.data) is float
+    assert math.isnan(root.data)
+    x = Value(-1000.0)
+    s = x.sigmoid()
+    s.backward()
+    assert s.data == 0.0
+    assert x.grad == 0.0
+    for kink in (Value(0.0).relu(), abs(Value(0.0))):
+        kink.backward()
+        assert kink.parents[0].grad == 0.0
