@@ -23,7 +23,7 @@ $(VENV)/.installed-test: pyproject.toml
 dev: $(VENV)/.installed-test
 
 demo: $(VENV)/.installed-demo
-	$(BIN)/python -m autograd
+	$(BIN)/python -m nn.seed
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

@@ -1,0 +1,98 @@
+"""Loss functions on Values. Each returns one Value to call ``backward()`` on."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from autograd import Constant, Value
+
+Number = Value | float
+
+
+def _as_value(x: Number) -> Value:
+    return x if isinstance(x, Value) else Value(x)
+
+
+def _check_pairs(predictions: Sequence[object], targets: Sequence[object], who: str) -> None:
+    if len(predictions) != len(targets):
+        raise ValueError(
+            f"{who} needs as many targets as predictions, got {len(predictions)} predictions "
+            f"and {len(targets)} targets"
+        )
+    if not predictions:
+        raise ValueError(f"{who} needs at least one prediction, got none")
+
+
+def _mean(terms: list[Value]) -> Value:
+    """(t_1 + ... + t_n) / n, summed left to right, divided as PyTorch's mean divides."""
+    total = terms[0]
+    for term in terms[1:]:
+        total = total + term
+    return total / len(terms)
+
+
+def half_squared_error(prediction: Number, target: Number) -> Value:
+    """E = 1/2 (prediction - target)^2, the document's loss; dE/dprediction = prediction - target.
+
+    >>> half_squared_error(Value(0.75), 0.5).data
+    0.03125
+    """
+    difference = _as_value(prediction) - target
+    return 0.5 * difference**2
+
+
+def mse_loss(predictions: Sequence[Number], targets: Sequence[Number]) -> Value:
+    """The mean squared error (1/n) sum_i (p_i - t_i)^2, as PyTorch's ``mse_loss``."""
+    _check_pairs(predictions, targets, "mse_loss")
+    return _mean([(_as_value(p) - t) ** 2 for p, t in zip(predictions, targets)])
+
+
+def hinge_loss(scores: Sequence[Number], labels: Sequence[int]) -> Value:
+    """The max-margin loss (1/n) sum_i max(0, 1 - y_i s_i), labels y_i in {-1, 1}.
+
+    A score on the right side of the boundary by a margin of at least 1 costs nothing.
+    """
+    _check_pairs(scores, labels, "hinge_loss")
+    bad = [label for label in labels if label not in (-1, 1)]
+    if bad:
+        raise ValueError(f"hinge_loss labels must be -1 or 1, got {bad[0]!r}")
+    return _mean([(1 - label * _as_value(score)).relu() for score, label in zip(scores, labels)])
+
+
+def _clamped_log(p: Value) -> Value:
+    """log p, but no lower than -100 (with gradient 0 there), as PyTorch's BCE clamps it."""
+    log_p = p.log()
+    return log_p if log_p.data >= -100.0 else Constant(-100.0)
+
+
+def binary_cross_entropy(probabilities: Sequence[Number], targets: Sequence[float]) -> Value:
+    """-(1/n) sum_i [t_i log p_i + (1 - t_i) log(1 - p_i)] for probabilities p_i in [0, 1].
+
+    As PyTorch, each log is clamped at -100, so a confident wrong answer costs 100, not inf.
+    """
+    _check_pairs(probabilities, targets, "binary_cross_entropy")
+    terms = []
+    for p, t in zip(probabilities, targets):
+        p = _as_value(p)
+        terms.append(-(t * _clamped_log(p) + (1 - t) * _clamped_log(1 - p)))
+    return _mean(terms)
+
+
+def _softplus(x: Value) -> Value:
+    """log(1 + e^x) without overflow: for x > 0 it is x + log(1 + e^-x). Both forms have the
+    derivative sigmoid(x), so the choice of form never bends the gradient."""
+    if x.data > 0.0:
+        return x + (1 + (-x).exp()).log()
+    return (1 + x.exp()).log()
+
+
+def binary_cross_entropy_with_logits(logits: Sequence[Number], targets: Sequence[float]) -> Value:
+    """Binary cross-entropy of sigmoid(logit), computed from the logit: (1/n) sum_i
+    [softplus(z_i) - t_i z_i], whose gradient is sigmoid(z_i) - t_i. Stable for any logit:
+    a logit of 1000 or -1000 gives a finite loss and gradient."""
+    _check_pairs(logits, targets, "binary_cross_entropy_with_logits")
+    terms = []
+    for z, t in zip(logits, targets):
+        z = _as_value(z)
+        terms.append(_softplus(z) - t * z)
+    return _mean(terms)

@@ -1,0 +1,230 @@
+"""Modules: parameters and their names, initialisation, sizes, and state saved and loaded."""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from autograd import Value
+from nn import MLP, Layer, Module, Neuron
+
+
+def test_micrograd_sized_mlp_has_337_parameters() -> None:
+    # 2*16 + 16, 16*16 + 16, 16 + 1
+    assert len(MLP(2, [16, 16, 1]).parameters()) == 337
+
+
+def test_parameter_names_are_dotted_paths_in_order() -> None:
+    model = MLP(2, [2, 1])
+    names = [name for name, _ in model.named_parameters()]
+    assert names == [
+        "layers.0.neurons.0.w.0", "layers.0.neurons.0.w.1", "layers.0.neurons.0.b",
+        "layers.0.neurons.1.w.0", "layers.0.neurons.1.w.1", "layers.0.neurons.1.b",
+        "layers.1.neurons.0.w.0", "layers.1.neurons.0.w.1", "layers.1.neurons.0.b",
+    ]  # fmt: skip
+    assert [p for _, p in model.named_parameters()] == model.parameters()
+
+
+def test_a_custom_module_finds_its_parameters() -> None:
+    class Scaled(Module):
+        def __init__(self) -> None:
+            self.inner = Neuron(1, "linear", rng=random.Random(1))
+            self.scale = Value(2.0)
+            self.name = "not a parameter"
+            self.shared = [self.scale]  # listed once, under its first name
+
+    names = [name for name, _ in Scaled().named_parameters()]
+    assert names == ["inner.w.0", "inner.b", "scale"]
+
+
+def test_neuron_computes_its_formula() -> None:
+    neuron = Neuron(2, "tanh", weights=[0.5, -1.0], bias_value=0.25)
+    out = neuron([2.0, 3.0])
+    assert out.data == math.tanh(0.5 * 2.0 - 1.0 * 3.0 + 0.25)
+    assert [p.label for p in neuron.parameters()] == ["w0", "w1", "b"]
+    linear = Neuron(1, "linear", bias=False, weights=[3.0])
+    assert linear([2.0]).data == 6.0
+    assert linear.parameters() == linear.w
+
+
+@pytest.mark.parametrize(("activation", "z", "expected"), [
+    ("relu", -1.5, 0.0), ("relu", 1.5, 1.5), ("tanh", 0.5, math.tanh(0.5)),
+    ("sigmoid", 0.5, 1 / (1 + math.exp(-0.5))), ("linear", -1.5, -1.5),
+])  # fmt: skip
+def test_activations(activation: str, z: float, expected: float) -> None:
+    assert Neuron(1, activation, bias=False, weights=[1.0])([z]).data == expected
+
+
+def test_mlp_returns_a_value_or_a_list() -> None:
+    assert isinstance(MLP(3, [4, 1])([1.0, 2.0, 3.0]), Value)
+    outputs = MLP(3, [4, 2])([1.0, 2.0, 3.0])
+    assert isinstance(outputs, list)
+    assert len(outputs) == 2
+    assert len(Layer(3, 5)([1.0, 2.0, 3.0])) == 5
+
+
+def test_explicit_weights_and_biases() -> None:
+    model = MLP(
+        2, [1, 1], activation="linear", weights=[[[2.0, 3.0]], [[4.0]]], biases=[[1.0], [0.5]]
+    )
+    assert model([1.0, 1.0]).data == (2.0 + 3.0 + 1.0) * 4.0 + 0.5  # type: ignore[union-attr]
+
+
+def test_default_initialisation_is_reproducible_and_bounded() -> None:
+    first, second = MLP(2, [16, 16, 1]).state_dict(), MLP(2, [16, 16, 1]).state_dict()
+    assert first == second
+    seeded = MLP(2, [16, 16, 1], rng=random.Random(5)).state_dict()
+    assert seeded != first
+    assert seeded == MLP(2, [16, 16, 1], rng=random.Random(5)).state_dict()
+    layer = Layer(16, 8).parameters()
+    assert all(-0.25 <= p.data <= 0.25 for p in layer)  # 1 / sqrt(16)
+    assert len({p.data for p in layer}) == len(layer)  # neurons differ from each other
+
+
+def test_default_initialisation_is_the_same_in_another_process() -> None:
+    code = "from nn import MLP; print(sorted(MLP(2, [3, 1]).state_dict().items()))"
+    outputs = {
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                       env={"PYTHONHASHSEED": seed}).stdout
+        for seed in ("1", "2")
+    }  # fmt: skip
+    assert len(outputs) == 1
+    assert outputs.pop().strip() == str(sorted(MLP(2, [3, 1]).state_dict().items()))
+
+
+@pytest.mark.parametrize(("build", "message"), [
+    (lambda: Neuron(0), "nin must be a positive int, got 0"),
+    (lambda: Neuron(2, "softmax"), "activation must be one of"),
+    (lambda: Neuron(2, weights=[1.0]), "needs 2 weights, got 1"),
+    (lambda: Neuron(2, bias=False, bias_value=1.0), "bias_value was given"),
+    (lambda: Layer(2, 3, weights=[[1.0, 2.0]]), "needs 3 weights, got 1"),
+    (lambda: MLP(2, []), "at least one layer"),
+    (lambda: MLP(2, [3, 0]), "layer size must be a positive int, got 0"),
+    (lambda: MLP(2, [3, 1], output_activation="max"), "activation must be one of"),
+    (lambda: MLP(2, [3, 1], biases=[[0.0] * 3]), "needs 2 biases, got 1"),
+])  # fmt: skip
+def test_bad_construction_is_a_clear_value_error(build: object, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        build()  # type: ignore[operator]
+
+
+def test_wrong_input_size_is_a_clear_value_error() -> None:
+    with pytest.raises(ValueError, match="this MLP takes 2 inputs, got 3"):
+        MLP(2, [3, 1])([1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match="this layer takes 2 inputs, got 1"):
+        Layer(2, 3)([1.0])
+    with pytest.raises(ValueError, match="this neuron takes 2 inputs, got 0"):
+        Neuron(2)([])
+
+
+def test_zero_grad() -> None:
+    model = MLP(2, [2, 1])
+    model([1.0, 2.0]).backward()  # type: ignore[union-attr]
+    assert any(p.grad != 0.0 for p in model.parameters())
+    model.zero_grad()
+    assert all(p.grad == 0.0 for p in model.parameters())
+
+
+def test_state_dict_round_trip_through_json_file(tmp_path: Path) -> None:
+    source = MLP(2, [4, 1], rng=random.Random(1))
+    target = MLP(2, [4, 1], rng=random.Random(2))
+    path = tmp_path / "model.json"
+    source.save(path)
+    document = json.loads(path.read_text())
+    assert document["format"] == "chainrule.state_dict"
+    assert document["parameters"] == source.state_dict()
+    target.load(path)
+    assert target.state_dict() == source.state_dict()  # bit for bit: floats written by repr
+    assert [p.data.hex() for p in target.parameters()] == [
+        p.data.hex() for p in source.parameters()
+    ]
+
+
+def test_load_state_dict_non_strict_reports_what_it_skipped() -> None:
+    model = MLP(1, [1], bias=False, weights=[[[1.0]]])
+    result = model.load_state_dict({"layers.0.neurons.0.w.0": 2.0, "extra": 1.0}, strict=False)
+    assert model.parameters()[0].data == 2.0
+    assert result.unexpected_keys == ["extra"]
+    assert result.missing_keys == []
+
+
+BAD_STATES = {
+    "missing name": ({}, ValueError, r"missing \['layers\.0\.neurons\.0\.w\.0'"),
+    "unexpected name": ({"layers.0.neurons.0.w.0": 1.0, "layers.0.neurons.0.w.1": 1.0,
+                         "layers.0.neurons.0.b": 1.0, "bogus": 1.0}, ValueError, "unexpected"),
+    "nan": ({"layers.0.neurons.0.w.0": 1.0, "layers.0.neurons.0.w.1": math.nan,
+             "layers.0.neurons.0.b": 1.0}, ValueError, "must be finite"),
+    "infinity": ({"layers.0.neurons.0.w.0": math.inf, "layers.0.neurons.0.w.1": 1.0,
+                  "layers.0.neurons.0.b": 1.0}, ValueError, "must be finite"),
+    "string": ({"layers.0.neurons.0.w.0": 1.0, "layers.0.neurons.0.w.1": 1.0,
+                "layers.0.neurons.0.b": "0.5"}, TypeError, "must be a real number, got str"),
+    "bool": ({"layers.0.neurons.0.w.0": 1.0, "layers.0.neurons.0.w.1": True,
+              "layers.0.neurons.0.b": 1.0}, TypeError, "must be a real number, got bool"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", sorted(BAD_STATES))
+def test_bad_state_changes_no_parameter(case: str) -> None:
+    state, error, message = BAD_STATES[case]
+    model = MLP(2, [1], rng=random.Random(3))
+    before = model.state_dict()
+    with pytest.raises(error, match=message):
+        model.load_state_dict(state)  # type: ignore[arg-type]
+    assert model.state_dict() == before
+
+
+BAD_FILES = {
+    "broken json": ('{"format": "chainrule.state_dict", "parameters": {', "not valid JSON"),
+    "not an object": ("[1, 2]", "not a chainrule state file"),
+    "wrong format": ('{"format": "torch", "version": 1, "parameters": {}}', "not a chainrule"),
+    "wrong version": ('{"format": "chainrule.state_dict", "version": 9, "parameters": {}}',
+                      "has version 9, expected 1"),
+    "nan in file": ('{"format": "chainrule.state_dict", "version": 1, "parameters": '
+                    '{"layers.0.neurons.0.w.0": NaN, "layers.0.neurons.0.w.1": 1.0, '
+                    '"layers.0.neurons.0.b": 1.0}}', "must be finite"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", sorted(BAD_FILES))
+def test_bad_file_changes_no_parameter(case: str, tmp_path: Path) -> None:
+    text, message = BAD_FILES[case]
+    path = tmp_path / "model.json"
+    path.write_text(text)
+    model = MLP(2, [1], rng=random.Random(3))
+    before = model.state_dict()
+    with pytest.raises(ValueError, match=message):
+        model.load(path)
+    assert model.state_dict() == before
+
+
+def test_missing_file_names_the_path(tmp_path: Path) -> None:
+    model = MLP(2, [1])
+    before = model.state_dict()
+    with pytest.raises(FileNotFoundError, match=r"absent\.json"):
+        model.load(tmp_path / "absent.json")
+    assert model.state_dict() == before
+
+
+def test_save_refuses_non_finite_and_keeps_the_old_file(tmp_path: Path) -> None:
+    path = tmp_path / "model.json"
+    model = MLP(2, [1])
+    model.save(path)
+    saved = path.read_text()
+    model.parameters()[0].data = math.nan
+    with pytest.raises(ValueError, match="must be finite"):
+        model.save(path)
+    assert path.read_text() == saved
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.json"]  # no temporary left
+
+
+def test_repr() -> None:
+    assert repr(MLP(2, [16, 16, 1])) == (
+        "MLP(2, [16, 16, 1], activation='relu', output_activation='linear', bias=True)"
+    )
+    assert repr(Neuron(3, "tanh", bias=False)) == "Neuron(3, activation='tanh', bias=False)"
