@@ -23,7 +23,7 @@ $(VENV)/.installed-test: pyproject.toml
 dev: $(VENV)/.installed-test
 
 demo: $(VENV)/.installed-demo
-	$(BIN)/python -m nn.seed
+	$(BIN)/python -m nn.seed --draw build
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

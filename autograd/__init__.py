@@ -10,26 +10,38 @@
 The derivative rules of every op live in one table, :mod:`autograd.ops`.
 """
 
+from autograd.draw import Graph, draw
 from autograd.functions import cos, exp, log, power, relu, sigmoid, sin, sqrt, tanh
 from autograd.gradcheck import GradcheckError, gradcheck
 from autograd.graph import backward, topological_order
 from autograd.modes import detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from autograd.ops import RULES
+from autograd.player import StepThrough, step_through
+from autograd.render import RenderError
 from autograd.rule import Rule
+from autograd.trace import EdgeStep, Frame, backward_steps, explain
 from autograd.value import Constant, Value, apply
 
 __all__ = [
     "RULES",
     "Constant",
+    "EdgeStep",
+    "Frame",
     "GradcheckError",
+    "Graph",
+    "RenderError",
     "Rule",
+    "StepThrough",
     "Value",
     "apply",
     "backward",
+    "backward_steps",
     "cos",
     "detect_anomaly",
+    "draw",
     "enable_grad",
     "exp",
+    "explain",
     "gradcheck",
     "is_grad_enabled",
     "log",
@@ -39,6 +51,7 @@ __all__ = [
     "sigmoid",
     "sin",
     "sqrt",
+    "step_through",
     "tanh",
     "topological_order",
 ]

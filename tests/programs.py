@@ -92,7 +92,11 @@ class Builder:
             self._emit(name, self._operand())
 
     def program(self) -> Program:
-        return Program(self.n_inputs, tuple(self.steps))
+        """The program so far, ending with its last slot plus the first input, so that every
+        program's output is a Value that depends on an input (a last step on constants alone
+        would give a plain number, with nothing to differentiate)."""
+        last = ("slot", self.n_slots - 1)
+        return Program(self.n_inputs, (*self.steps, ("add", (last, ("slot", 0)))))
 
 
 OP_NAMES = sorted(RULES)

@@ -22,8 +22,8 @@ import math
 from dataclasses import dataclass
 from typing import Literal
 
-from autograd import Value
-from nn.layers import MLP
+from autograd import Constant, Value
+from nn.layers import MLP, Neuron
 from nn.losses import half_squared_error
 from nn.optim import SGD, Optimizer, RMSprop
 
@@ -84,6 +84,38 @@ def output(model: MLP) -> Value:
     if isinstance(prediction, list):
         raise ValueError(f"the document's network has one output, this model has {len(prediction)}")
     return prediction
+
+
+def _name_neuron(neuron: Neuron, output: Value, unit: str, inputs: list[str]) -> None:
+    """Names the values of ``activation(w_a x_a + w_b x_b)`` as the document does."""
+    output.label = f"y{unit}"
+    z = output.parents[0]
+    z.label = f"z{unit}"
+    products = [z.parents[0], z.parents[1]]
+    for product, weight, x in zip(products, neuron.w, inputs):
+        product.label = f"{weight.label}*{x}"
+
+
+def loss_graph(model: MLP | None = None) -> Value:
+    """E for the document's example, with every value named as the document names it: the
+    inputs y1, y2 and target ya (Constants), z3, y3, z4, y4, z5, y5, the products such as
+    ``w13*y1``, and E. Made for drawing and for :func:`autograd.explain`."""
+    model = model if model is not None else network()
+    y1, y2 = Constant(INPUTS[0], "y1"), Constant(INPUTS[1], "y2")
+    y5 = model([y1, y2])
+    if isinstance(y5, list):
+        raise ValueError(f"the document's network has one output, this model has {len(y5)}")
+    loss = half_squared_error(y5, Constant(TARGET, "ya"))
+    loss.label = "E"
+    squared = loss.parents[1]
+    squared.label = "(y5-ya)^2"
+    squared.parents[0].label = "y5-ya"
+    hidden, last = model.layers
+    _name_neuron(last.neurons[0], y5, "5", ["y3", "y4"])
+    z5 = y5.parents[0]
+    for unit, product in zip("34", z5.parents):
+        _name_neuron(hidden.neurons[int(unit) - 3], product.parents[1], unit, ["y1", "y2"])
+    return loss
 
 
 def make_optimizer(name: OptimizerName, model: MLP, lr: float | None = None) -> Optimizer:

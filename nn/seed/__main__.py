@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
+import autograd
 from nn.seed import (
     DOCUMENT_FORWARD_PASSES,
     RMSPROP_SETTINGS,
@@ -13,6 +15,7 @@ from nn.seed import (
     THRESHOLD,
     OptimizerName,
     Record,
+    loss_graph,
     train,
 )
 
@@ -40,6 +43,12 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--lr", type=float, help="learning rate (needs one --optimizer)")
     parser.add_argument("--threshold", type=float, default=THRESHOLD, help="stop below this loss")
     parser.add_argument("--quiet", action="store_true", help="print the summary only")
+    parser.add_argument(
+        "--draw",
+        metavar="DIR",
+        help="also write DIR/seed_graph.svg (the graph after backward, local derivatives on the "
+        "edges) and DIR/seed_backward.html (the backward pass, step by step)",
+    )
     args = parser.parse_args(argv)
     if args.lr is not None and args.optimizer == "both":
         parser.error("--lr needs --optimizer sgd or --optimizer rmsprop")
@@ -85,6 +94,18 @@ def main(argv: Sequence[str] | None = None) -> None:
     print("Summary")
     print("\n".join(summary))
     print(f"- {EXPLANATION}")
+    if args.draw is not None:
+        for path in draw_files(Path(args.draw)):
+            print(f"wrote {path}")
+
+
+def draw_files(folder: Path) -> list[Path]:
+    """Write the document's graph (after backward) and its backward step-through into folder."""
+    folder.mkdir(parents=True, exist_ok=True)
+    loss = loss_graph()
+    player = autograd.step_through(loss)  # runs backward, so the drawing shows every grad
+    graph = autograd.draw(loss, edges="local")
+    return [graph.save(folder / "seed_graph.svg"), player.save(folder / "seed_backward.html")]
 
 
 if __name__ == "__main__":

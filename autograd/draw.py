@@ -1,0 +1,168 @@
+"""Drawing a graph: each Value as a box (its name, data and grad), each op as a small circle,
+and on each edge the local derivative of the op's output with respect to that input.
+
+DOT is built with the ``graphviz`` package and rendered by :mod:`autograd.render`. Nodes are
+named by their position in the graph, never by ``id()``, so the same program draws the same DOT
+and SVG, byte for byte, in every run. Every piece of text goes through ``html.escape`` into an
+HTML-like label, so a label is always shown as the text it is and never read as markup.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Literal
+
+import graphviz
+
+from autograd.render import render
+from autograd.trace import format_number, graph_nodes, node_names
+from autograd.value import Constant, Value
+
+EdgeLabels = Literal["local", "contribution"] | None
+
+OP_SYMBOLS = {"add": "+", "sub": "−", "mul": "×", "div": "÷", "pow": "^", "neg": "−x"}
+"""How an op is written in its circle; other ops are written by name."""
+
+# Fill colours that tell kinds of node apart.
+COLOURS = {"root": "#fde68a", "parameter": "#bfdbfe", "leaf": "#e5e7eb", "constant": "#ffffff"}
+HIGHLIGHT = "#dc2626"
+DEFAULT_MAX_NODES = 10_000
+
+
+def _text(text: str) -> str:
+    return html.escape(text, quote=True).replace("\n", "<BR/>")
+
+
+def _kind(node: Value, root: Value) -> str:
+    if node is root:
+        return "root"
+    if isinstance(node, Constant):
+        return "constant"
+    if not node.parents:
+        return "parameter" if node.label else "leaf"
+    return "interior"
+
+
+class Graph:
+    """A drawn graph: ``.dot`` (DOT text), ``.svg()``, ``.save(path)``, and rich display in
+    Jupyter. ``.ids`` maps each Value to the id of its node in the DOT and SVG."""
+
+    def __init__(self, dot: str, ids: dict[Value, str]) -> None:
+        self.dot = dot
+        self.ids = ids
+        self._svg: str | None = None
+
+    def svg(self) -> str:
+        """The SVG text (rendered once, then kept)."""
+        if self._svg is None:
+            self._svg = render(self.dot, "svg").decode("utf-8")
+        return self._svg
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the drawing as ``.svg``, ``.png`` or ``.dot``, chosen by the path's suffix."""
+        target = Path(path)
+        suffix = target.suffix.lower()
+        if suffix == ".dot":
+            target.write_text(self.dot, encoding="utf-8")
+        elif suffix == ".svg":
+            target.write_text(self.svg(), encoding="utf-8")
+        elif suffix == ".png":
+            target.write_bytes(render(self.dot, "png"))
+        else:
+            raise ValueError(f"save writes .svg, .png or .dot files, got {target.name!r}")
+        return target
+
+    def _repr_svg_(self) -> str:
+        return self.svg()
+
+    def _repr_mimebundle_(self, include: object = None, exclude: object = None) -> dict[str, str]:
+        return {"image/svg+xml": self.svg(), "text/plain": repr(self)}
+
+    def __repr__(self) -> str:
+        return f"<Graph of {len(self.ids)} values>"
+
+
+def _value_label(name: str, node: Value, kind: str, grads: bool, precision: int, bold: bool) -> str:
+    name_cell = (
+        f"<B>{_text(name)}</B>" if node.label else f'<FONT COLOR="#6b7280">{_text(name)}</FONT>'
+    )
+    cells = [name_cell, f"data {_text(format_number(node.data, precision))}"]
+    if grads and kind != "constant":
+        cells.append(f"grad {_text(format_number(node.grad, precision))}")
+    row = "".join(f"<TD>{cell}</TD>" for cell in cells)
+    border = f' BORDER="3" COLOR="{HIGHLIGHT}"' if bold else ' BORDER="1"'
+    fill = COLOURS.get(kind, "#ffffff")
+    return (
+        f'<<TABLE{border} CELLBORDER="0" CELLSPACING="0" CELLPADDING="4" BGCOLOR="{fill}">'
+        f"<TR>{row}</TR></TABLE>>"
+    )
+
+
+def draw(
+    root: Value,
+    *,
+    rankdir: str = "LR",
+    grads: bool = True,
+    edges: EdgeLabels = "local",
+    highlight: Value | Iterable[Value] | None = None,
+    precision: int = 4,
+    max_nodes: int = DEFAULT_MAX_NODES,
+) -> Graph:
+    """Draw the graph that ``root`` was computed by.
+
+    Each Value is a box with its name (label, or ``v`` and its position), its data and, if
+    ``grads``, its grad, to ``precision`` significant digits. Each op is its own circle. The edge
+    from an input to an op shows the local derivative d(output)/d(input) (``edges="local"``),
+    that times the output's grad, which is what backward adds to the input (``"contribution"``),
+    or nothing (``None``). A Value used twice (``a + a``) has two edges. The root is amber,
+    parameters (labelled leaves) blue, other leaves grey, Constants white; ``highlight``
+    outlines the given Values in red. Graphs of more than ``max_nodes`` Values raise
+    ``ValueError`` rather than take minutes to lay out.
+    """
+    if rankdir not in ("LR", "RL", "TB", "BT"):
+        raise ValueError(f"rankdir must be 'LR', 'RL', 'TB' or 'BT', got {rankdir!r}")
+    if edges not in ("local", "contribution", None):
+        raise ValueError(f"edges must be 'local', 'contribution' or None, got {edges!r}")
+    if isinstance(precision, bool) or not isinstance(precision, int) or precision < 1:
+        raise ValueError(f"precision must be a positive int, got {precision!r}")
+    nodes = graph_nodes(root)
+    if len(nodes) > max_nodes:
+        raise ValueError(
+            f"the graph has {len(nodes)} values, more than max_nodes={max_nodes}; drawing it "
+            "would take long and show little. Draw a smaller graph or raise max_nodes."
+        )
+    if isinstance(highlight, Value):
+        highlight = [highlight]
+    marked = set(highlight or ())
+    names = node_names(nodes, precision)
+    ids = {node: f"v{position}" for position, node in enumerate(nodes)}
+
+    dot = graphviz.Digraph(
+        graph_attr={"rankdir": rankdir, "fontname": "Helvetica"},
+        node_attr={"fontname": "Helvetica", "fontsize": "11"},
+        edge_attr={"fontname": "Helvetica", "fontsize": "10", "color": "#4b5563"},
+    )
+    for node in nodes:
+        node_id = ids[node]
+        kind = _kind(node, root)
+        label = _value_label(names[node], node, kind, grads, precision, node in marked)
+        dot.node(node_id, label=label, shape="plain", id=node_id, **{"class": f"value {kind}"})
+        if not node.parents:
+            continue
+        op_id = f"{node_id}op"
+        symbol = _text(OP_SYMBOLS.get(node.op, node.op))
+        dot.node(op_id, label=f"<{symbol}>", shape="circle", width="0.3", margin="0.02",
+                 id=op_id, **{"class": "op"})  # fmt: skip
+        for index, (parent, local_grad) in enumerate(zip(node.parents, node.local_grads)):
+            attributes = {"id": f"{node_id}e{index}", "class": "input"}
+            if edges is not None:
+                number = local_grad if edges == "local" else local_grad * node.grad
+                attributes["label"] = format_number(number, precision)
+            if isinstance(parent, Constant):
+                attributes["style"] = "dashed"  # a Constant takes no gradient
+            dot.edge(ids[parent], op_id, **attributes)
+        dot.edge(op_id, node_id, id=f"{node_id}out", **{"class": "output"})
+    return Graph(dot.source, ids)

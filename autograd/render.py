@@ -1,0 +1,73 @@
+"""Turning DOT into SVG or PNG: find a Graphviz ``dot`` and run it.
+
+The renderer is, in order: the program named by the ``CHAINRULE_DOT`` environment variable; the
+system ``dot`` if it is on PATH; the ``graphviz-pure`` program installed with chainrule, looked
+up beside the running Python (a notebook kernel often runs without its environment's ``bin`` on
+PATH) and then on PATH.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+ENVIRONMENT_VARIABLE = "CHAINRULE_DOT"
+TIMEOUT_SECONDS = 120
+
+
+class RenderError(RuntimeError):
+    """No renderer could run, or the renderer failed."""
+
+
+def _beside_python(name: str) -> str | None:
+    folders = {sysconfig.get_path("scripts"), str(Path(sys.executable).parent)}
+    for folder in sorted(folders):
+        for candidate in (Path(folder) / name, Path(folder) / f"{name}.exe"):
+            if candidate.is_file() and os.access(candidate, os.X_OK):
+                return str(candidate)
+    return None
+
+
+def find_renderer() -> str:
+    """The path of the ``dot`` program that :func:`render` will run."""
+    named = os.environ.get(ENVIRONMENT_VARIABLE)
+    if named:
+        found = shutil.which(named)
+        if found is None:
+            raise RenderError(
+                f"{ENVIRONMENT_VARIABLE}={named!r} names no program that can be run; set it to "
+                "the path of a Graphviz `dot`, or unset it to use the one chainrule installs"
+            )
+        return found
+    found = shutil.which("dot") or _beside_python("graphviz-pure") or shutil.which("graphviz-pure")
+    if found is None:
+        raise RenderError(
+            "no Graphviz renderer found: chainrule's graphviz-pure is not installed beside "
+            f"{sys.executable} and there is no `dot` on PATH. Reinstall chainrule "
+            "(pip install chainrule, which brings graphviz-pure), install Graphviz "
+            f"(apt-get install graphviz), or set {ENVIRONMENT_VARIABLE} to a `dot` program."
+        )
+    return found
+
+
+def render(dot_source: str, output_format: str = "svg", renderer: str | None = None) -> bytes:
+    """Run the renderer (by default :func:`find_renderer`) on DOT text; return its output."""
+    program = renderer or find_renderer()
+    try:
+        result = subprocess.run(  # noqa: S603 - the user's own renderer, no shell
+            [program, f"-T{output_format}"],
+            input=dot_source.encode("utf-8"),
+            capture_output=True,
+            timeout=TIMEOUT_SECONDS,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise RenderError(f"could not run {program}: {error}") from None
+    if result.returncode != 0:
+        message = result.stderr.decode("utf-8", "replace").strip()
+        raise RenderError(f"{program} -T{output_format} failed ({result.returncode}): {message}")
+    return result.stdout

@@ -1,0 +1,226 @@
+"""Drawing: DOT structure, SVG through each renderer, byte-identical output, safe labels."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import textwrap
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from autograd import RenderError, Value, draw
+from autograd.render import find_renderer, render
+
+SVG_NS = "{http://www.w3.org/2000/svg}"
+
+
+def _graph() -> tuple[Value, Value, Value]:
+    a = Value(2.0, label="a")
+    b = Value(-3.0, label="b")
+    c = (a * b + a).tanh()
+    c.label = "c"
+    c.backward()
+    return a, b, c
+
+
+def _edges(dot: str) -> list[tuple[str, str, str]]:
+    """(tail, head, label) of every edge line of DOT text."""
+    found = []
+    for line in dot.splitlines():
+        match = re.match(r"\s*(\w+) -> (\w+) \[(.*)\]", line)
+        if match:
+            label = re.search(r"label=([^ \]]+)", match.group(3))
+            found.append((match.group(1), match.group(2), label.group(1) if label else ""))
+    return found
+
+
+def test_dot_has_a_node_per_value_and_per_op_and_labelled_edges() -> None:
+    a, b, c = _graph()
+    graph = draw(c)
+    ids = graph.ids
+    assert len(ids) == 5  # a, b, a*b, a*b + a, c
+    value_nodes = re.findall(r"^\s*(v\d+) \[label=<<TABLE", graph.dot, re.MULTILINE)
+    op_nodes = re.findall(r"^\s*(v\d+op) \[", graph.dot, re.MULTILINE)
+    assert sorted(value_nodes) == sorted(ids.values())
+    assert len(op_nodes) == 3
+    edges = _edges(graph.dot)
+    product = c.parents[0].parents[0]
+    tanh_local = c.local_grads[0]
+    assert (ids[a], f"{ids[product]}op", "-3") in edges  # d(ab)/da = b
+    assert (ids[b], f"{ids[product]}op", "2") in edges  # d(ab)/db = a
+    assert (ids[c.parents[0]], f"{ids[c]}op", f"{tanh_local:.4g}") in edges
+    assert (f"{ids[c]}op", ids[c], "") in edges  # the op's output edge
+    assert "<B>a</B>" in graph.dot
+    assert "data 2" in graph.dot
+    assert f"grad {a.grad:.4g}" in graph.dot
+
+
+def test_a_value_used_twice_draws_two_edges() -> None:
+    a = Value(1.5, label="a")
+    total = a + a
+    edges = _edges(draw(total).dot)
+    assert [edge for edge in edges if edge[0] == "v0"] == [("v0", "v1op", "1"), ("v0", "v1op", "1")]
+
+
+def test_edge_label_options_grads_and_precision() -> None:
+    *_, c = _graph()
+    product = c.parents[0].parents[0]
+    contribution = draw(c, edges="contribution")
+    expected = f"{product.local_grads[0] * product.grad:.4g}"
+    assert ("v0", "v2op", expected) in _edges(contribution.dot)
+    assert all(label == "" for *_, label in _edges(draw(c, edges=None).dot))
+    assert "grad " not in draw(c, grads=False).dot
+    assert f"data {c.data:.7g}" in draw(c, precision=7).dot
+
+
+def test_kinds_of_node_are_styled_apart() -> None:
+    x = Value(1.0)  # an unlabelled leaf
+    w = Value(0.5, label="w")  # a parameter
+    out = (w * x + 2.0).relu()
+    dot = draw(out, highlight=w).dot
+    assert 'class="value root"' in dot
+    assert 'class="value parameter"' in dot
+    assert 'class="value leaf"' in dot
+    assert 'class="value constant"' in dot
+    assert dot.count('BORDER="3"') == 1  # the highlighted parameter
+    assert "style=dashed" in dot  # the constant's edge takes no gradient
+
+
+def test_bad_options_are_clear_errors() -> None:
+    _, _, c = _graph()
+    with pytest.raises(ValueError, match="rankdir must be"):
+        draw(c, rankdir="UP")
+    with pytest.raises(ValueError, match="edges must be"):
+        draw(c, edges="global")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="precision must be a positive int"):
+        draw(c, precision=0)
+    with pytest.raises(ValueError, match="the graph has 5 values, more than max_nodes=4"):
+        draw(c, max_nodes=4)
+
+
+def _parse_svg(svg: str) -> ET.Element:
+    root = ET.fromstring(svg.encode("utf-8"))
+    assert root.tag == f"{SVG_NS}svg"
+    return root
+
+
+def test_svg_through_graphviz_pure(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", "")  # no system dot: the graphviz-pure beside this Python
+    _, _, c = _graph()
+    program = find_renderer()
+    assert Path(program).name.startswith("graphviz-pure")
+    svg = draw(c).svg()
+    ids = {element.get("id") for element in _parse_svg(svg).iter()}
+    assert {"v0", "v1", "v4", "v4op", "v2e0", "v4out"} <= ids
+
+
+@pytest.mark.skipif(
+    shutil.which("dot") is None, reason="the system Graphviz `dot` is not installed"
+)
+def test_svg_through_system_dot() -> None:
+    _, _, c = _graph()
+    assert find_renderer() == shutil.which("dot")
+    svg = render(draw(c).dot, "svg").decode()
+    ids = {element.get("id") for element in _parse_svg(svg).iter()}
+    assert {"v0", "v4op", "v2e0"} <= ids
+
+
+def test_renderer_named_by_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CHAINRULE_DOT", "no-such-dot-program")
+    with pytest.raises(RenderError, match="CHAINRULE_DOT='no-such-dot-program' names no program"):
+        find_renderer()
+    pure = str(Path(sys.executable).parent / "graphviz-pure")
+    monkeypatch.setenv("CHAINRULE_DOT", pure)
+    assert find_renderer() == pure
+
+
+def test_no_renderer_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", "")
+    monkeypatch.setattr("autograd.render._beside_python", lambda name: None)
+    with pytest.raises(RenderError, match=r"no Graphviz renderer found.*apt-get install graphviz"):
+        draw(_graph()[2]).svg()
+
+
+def test_renderer_failure_is_reported() -> None:
+    with pytest.raises(RenderError, match="failed"):
+        render("digraph { this is not dot ", "svg")
+
+
+def test_save_by_suffix(tmp_path: Path) -> None:
+    graph = draw(_graph()[2])
+    assert graph.save(tmp_path / "g.dot").read_text() == graph.dot
+    assert graph.save(tmp_path / "g.svg").read_text() == graph.svg()
+    assert (tmp_path / "g.png").exists() is False
+    assert graph.save(tmp_path / "g.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    with pytest.raises(ValueError, match=r"\.svg, \.png or \.dot"):
+        graph.save(tmp_path / "g.pdf")
+
+
+def test_jupyter_display() -> None:
+    graph = draw(_graph()[2])
+    assert graph._repr_svg_() == graph.svg()
+    bundle = graph._repr_mimebundle_()
+    assert bundle["image/svg+xml"] == graph.svg()
+    assert bundle["text/plain"] == "<Graph of 5 values>"
+
+
+PROGRAM = textwrap.dedent(
+    """
+    import hashlib, random
+    from autograd import Value, draw
+    rng = random.Random(1)
+    xs = [Value(rng.uniform(-1, 1), label=f"x{i}") for i in range(6)]
+    nodes = list(xs)
+    for i in range(60):
+        a, b = rng.choice(nodes), rng.choice(nodes[-10:])
+        nodes.append((a * b).tanh() if i % 2 else a + b * 0.5)
+    out = sum(nodes[-12:], Value(0.0))
+    out.backward()
+    graph = draw(out)
+    digest = lambda text: hashlib.sha256(text.encode()).hexdigest()
+    print(digest(graph.dot), digest(graph.svg()))
+    """
+)
+
+
+def test_dot_and_svg_are_byte_identical_across_processes_and_hash_seeds() -> None:
+    digests = set()
+    for seed in ("0", "1", "4242"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        result = subprocess.run(
+            [sys.executable, "-c", PROGRAM], env=env, capture_output=True, text=True, check=True
+        )
+        digests.add(result.stdout)
+    assert len(digests) == 1
+
+
+EVIL = [
+    'quote " and \\" backslash',
+    "braces {a|b} <port>",
+    "ampersand &amp; & <b>bold</b>",
+    "two\nlines",
+    "中文标签 反向传播",
+    "</text><script>alert(1)</script>",
+    "]]><!-- --><svg onload=alert(1)>",
+]
+
+
+@pytest.mark.parametrize("label", EVIL)
+def test_any_label_is_shown_as_text(label: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", "")  # the renderer every user has: graphviz-pure
+    plain = Value(1.0, label="plain")
+    evil = Value(2.0, label=label)
+    out = plain * evil
+    root = _parse_svg(draw(out).svg())
+    allowed = {"svg", "g", "title", "text", "polygon", "ellipse", "path", "polyline"}
+    tags = {element.tag.removeprefix(SVG_NS) for element in root.iter()}
+    assert tags <= allowed, f"elements that came from a label: {tags - allowed}"
+    assert not any(name.startswith("on") for e in root.iter() for name in e.attrib)
+    shown = "\n".join(text.text or "" for text in root.iter(f"{SVG_NS}text"))
+    for line in label.split("\n"):
+        assert line in shown
