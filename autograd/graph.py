@@ -15,22 +15,23 @@ if TYPE_CHECKING:
     from autograd.value import Value
 
 
-def topological_order(root: Value) -> list[Value]:
-    """The interior (non-leaf) Values that ``root`` depends on, root included, each listed after
-    every interior Value it depends on. Leaves are left out: nothing flows out of them.
+def topological_order(root: Value, *, leaves: bool = False) -> list[Value]:
+    """The Values that ``root`` depends on, root included, each listed after every Value it
+    depends on. Leaves are left out unless ``leaves``: backward needs only the interior nodes,
+    since nothing flows out of a leaf; a drawing needs them all.
 
     The order is a depth-first post-order that follows ``parents`` in argument order, so the
     same program gives the same order in every run.
     """
     if not root.parents:
-        return []
+        return [root] if leaves else []
     order: list[Value] = []
     visited = {root}
     stack = [(root, iter(root.parents))]
     while stack:
         node, parents = stack[-1]
         for parent in parents:
-            if parent.parents and parent not in visited:
+            if (leaves or parent.parents) and parent not in visited:
                 visited.add(parent)
                 stack.append((parent, iter(parent.parents)))
                 break

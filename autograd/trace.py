@@ -67,22 +67,9 @@ def backward_steps(root: Value, grad: float = 1.0) -> Iterator[Frame]:
 
 
 def graph_nodes(root: Value) -> list[Value]:
-    """Every Value of root's graph, leaves and constants included, each after its inputs: a
-    depth-first post-order following ``parents`` in argument order (deterministic)."""
-    order: list[Value] = []
-    visited = {root}
-    stack = [(root, iter(root.parents))]
-    while stack:
-        node, parents = stack[-1]
-        for parent in parents:
-            if parent not in visited:
-                visited.add(parent)
-                stack.append((parent, iter(parent.parents)))
-                break
-        else:
-            stack.pop()
-            order.append(node)
-    return order
+    """Every Value of root's graph, leaves and Constants included, each after its inputs, in
+    the same deterministic order as :func:`autograd.topological_order`."""
+    return topological_order(root, leaves=True)
 
 
 def format_number(x: float, precision: int) -> str:
