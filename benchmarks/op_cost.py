@@ -2,7 +2,8 @@
 
     python benchmarks/op_cost.py
 
-Times are the best of several timeit repeats (ns per op). Memory per node is measured with
+Times are the best of several timeit repeats (ns per op); backward is timed on a chain of
+600 op nodes (ns per node, best of 200). Memory per node is measured with
 tracemalloc: the bytes allocated while building a chain of 100,000 nodes, divided by the number
 of ops (every op allocates one node and its tuples, and a constant operand where there is one).
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import gc
 import importlib.util
+import time
 import timeit
 import tracemalloc
 from collections.abc import Callable
@@ -41,10 +43,26 @@ def bytes_per_node(make: Callable[[float], Any], step: Callable[[Any, Any], Any]
     return (after - before) / N_NODES
 
 
+def backward_ns_per_node(make: Callable[[float], Any]) -> float:
+    """Build y = x * w + c over 300 steps (600 op nodes, shallow enough for micrograd's
+    recursive sort), then time y.backward(); the best of 200 graphs."""
+    times = []
+    for _ in range(200):
+        x, w, c = make(1.0), make(0.9999), make(0.0001)
+        y = x
+        for _ in range(300):
+            y = y * w + c
+        start = time.perf_counter()
+        y.backward()
+        times.append(time.perf_counter() - start)
+    return min(times) / 600 * 1e9
+
+
 def report(name: str, make: Callable[[float], Any]) -> dict[str, float]:
     result = {
         "a * b (ns)": op_cost_ns(make, "a * b"),
         "a + b (ns)": op_cost_ns(make, "a + b"),
+        "backward (ns/node)": backward_ns_per_node(make),
         "bytes/node, y * w": bytes_per_node(make, lambda y, w: y * w),
         "bytes/node, y * 1.0001": bytes_per_node(make, lambda y, w: y * 1.0001),
     }
