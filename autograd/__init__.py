@@ -14,6 +14,7 @@ from autograd.draw import Graph, draw
 from autograd.functions import cos, exp, log, power, relu, sigmoid, sin, sqrt, tanh
 from autograd.gradcheck import GradcheckError, gradcheck
 from autograd.graph import backward, topological_order
+from autograd.higher import derivative, grad, hessian
 from autograd.modes import detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from autograd.ops import RULES
 from autograd.player import StepThrough, step_through
@@ -37,12 +38,15 @@ __all__ = [
     "backward",
     "backward_steps",
     "cos",
+    "derivative",
     "detect_anomaly",
     "draw",
     "enable_grad",
     "exp",
     "explain",
+    "grad",
     "gradcheck",
+    "hessian",
     "is_grad_enabled",
     "log",
     "no_grad",

@@ -1,4 +1,4 @@
-"""``gradcheck``: compare the gradients of backward with central finite differences."""
+"""``gradcheck``: compare derivatives from backward with central finite differences."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from autograd.value import Value, _as_float
 
 
 class GradcheckError(Exception):
-    """Backward and finite differences disagree; the message lists both for every input."""
+    """Backward and finite differences disagree; the message lists both for every entry."""
 
 
 def _input_point(x: object, index: int) -> tuple[float, str]:
@@ -24,11 +24,29 @@ def _input_point(x: object, index: int) -> tuple[float, str]:
         ) from None
 
 
-def _evaluate(f: Callable[..., Value | float], point: Sequence[float]) -> float:
-    out = f(*(Value(x) for x in point))
+def _checked_output(out: object) -> Value | float:
     if not isinstance(out, (Value, int, float)):
         raise TypeError(f"gradcheck: f must return a Value or a number, got {type(out).__name__}")
-    return float(out)
+    return out
+
+
+def _value_at(f: Callable[..., Value | float], point: Sequence[float]) -> float:
+    with no_grad():
+        return float(_checked_output(f(*(Value(x) for x in point))))
+
+
+def _gradient_at(f: Callable[..., Value | float], point: Sequence[float]) -> list[float]:
+    leaves = [Value(x) for x in point]
+    out = _checked_output(f(*leaves))
+    if isinstance(out, Value):
+        out.backward()
+    return [leaf.grad for leaf in leaves]
+
+
+def _shifted(point: Sequence[float], index: int, step: float) -> list[float]:
+    moved = list(point)
+    moved[index] += step
+    return moved
 
 
 def _agree(analytic: float, numeric: float, atol: float, rtol: float) -> bool:
@@ -42,54 +60,61 @@ def gradcheck(
     eps: float = 1e-6,
     atol: float = 1e-5,
     rtol: float = 1e-3,
+    order: int = 1,
 ) -> bool:
-    """Check d f / d input_i from backward against the central difference
-    (f(x + eps e_i) - f(x - eps e_i)) / (2 eps), for every input.
+    """Check the derivatives of ``f`` at ``inputs`` against central differences.
+
+    ``order=1`` checks d f / d x_i from backward against (f(x + eps e_i) - f(x - eps e_i)) / 2 eps.
+    ``order=2`` also checks every second derivative d^2 f / dx_i dx_j from a recorded backward
+    pass (:func:`autograd.hessian`) against the central difference of the backward gradient,
+    (g_i(x + eps e_j) - g_i(x - eps e_j)) / 2 eps.
 
     ``f`` takes one Value per input and returns a Value. The inputs are read, never changed:
-    ``f`` runs on fresh leaves. An input passes when
-    ``|analytic - numeric| <= atol + rtol * |numeric|`` (as ``math.isclose`` with both
-    tolerances, or ``torch.allclose``). Returns True, or raises :class:`GradcheckError` listing
-    the analytic and numeric derivative of every input.
+    ``f`` runs on fresh leaves. An entry passes when ``|analytic - numeric| <= atol + rtol *
+    |numeric|`` (as ``torch.allclose``). Returns True, or raises :class:`GradcheckError` listing
+    the analytic and numeric value of every entry.
 
-    >>> gradcheck(lambda x, y: x * y.sin(), [2.0, 0.5])
+    >>> gradcheck(lambda x, y: x * y.sin(), [2.0, 0.5], order=2)
     True
     """
     if not (eps > 0.0 and atol >= 0.0 and rtol >= 0.0):
         raise ValueError(
             f"gradcheck needs eps > 0, atol >= 0, rtol >= 0; got {eps}, {atol}, {rtol}"
         )
-    points, names = zip(*(_input_point(x, i) for i, x in enumerate(inputs))) if inputs else ((), ())
-    leaves = [Value(x) for x in points]
-    out = f(*leaves)
-    if isinstance(out, Value):
-        out.backward()
-    elif not isinstance(out, (int, float)):
-        raise TypeError(f"gradcheck: f must return a Value or a number, got {type(out).__name__}")
-    analytic = [leaf.grad for leaf in leaves]
-    numeric = []
-    with no_grad():
-        for i in range(len(points)):
-            plus = list(points)
-            minus = list(points)
-            plus[i] += eps
-            minus[i] -= eps
-            numeric.append((_evaluate(f, plus) - _evaluate(f, minus)) / (2.0 * eps))
-    failed = [i for i in range(len(points)) if not _agree(analytic[i], numeric[i], atol, rtol)]
+    if order not in (1, 2):
+        raise ValueError(f"gradcheck checks order 1 or 2, got {order!r}")
+    checked = [_input_point(x, i) for i, x in enumerate(inputs)]
+    points = [point for point, _ in checked]
+    names = [name for _, name in checked]
+    entries = []  # (description, analytic, numeric)
+    analytic = _gradient_at(f, points)
+    for i, name in enumerate(names):
+        numeric = (
+            _value_at(f, _shifted(points, i, eps)) - _value_at(f, _shifted(points, i, -eps))
+        ) / (2.0 * eps)
+        entries.append((f"d/d[{name} = {points[i]!r}]", analytic[i], numeric))
+    if order == 2:
+        from autograd.higher import hessian  # needs the whole engine: imported late
+
+        second = hessian(f, points)
+        for j, name_j in enumerate(names):
+            plus = _gradient_at(f, _shifted(points, j, eps))
+            minus = _gradient_at(f, _shifted(points, j, -eps))
+            for i, name_i in enumerate(names):
+                numeric = (plus[i] - minus[i]) / (2.0 * eps)
+                entries.append((f"d2/d[{name_i}]d[{name_j}]", second[i][j], numeric))
+    failed = [entry for entry in entries if not _agree(entry[1], entry[2], atol, rtol)]
     if failed:
         lines = [
             f"gradcheck: backward disagrees with finite differences for {len(failed)} of "
-            f"{len(points)} inputs (eps={eps}, atol={atol}, rtol={rtol}):"
+            f"{len(entries)} derivatives (eps={eps}, atol={atol}, rtol={rtol}):"
         ]
-        for i, (name, point) in enumerate(zip(names, points)):
-            mark = "MISMATCH" if i in failed else "ok"
-            difference = analytic[i] - numeric[i]
+        for entry in entries:
+            description, got, expected = entry
+            mark = "MISMATCH" if entry in failed else "ok"
             lines.append(
-                f"  {mark:8} {name} = {point!r}: analytic {analytic[i]!r}, "
-                f"numeric {numeric[i]!r}, difference {difference:.3g}"
+                f"  {mark:8} {description}: analytic {got!r}, numeric {expected!r}, "
+                f"difference {got - expected:.3g}"
             )
         raise GradcheckError("\n".join(lines))
     return True
-
-
-__all__ = ["GradcheckError", "gradcheck"]

@@ -82,7 +82,6 @@ def _backward_checked(root: Value, grad: float, order: list[Value]) -> None:
 
 
 def _accumulate_checked(order: list[Value]) -> None:
-    from autograd.ops import RULES
     from autograd.value import Constant, describe
 
     for node in reversed(order):
@@ -96,8 +95,7 @@ def _accumulate_checked(order: list[Value]) -> None:
                 and inputs_finite
                 and not isinstance(parent, Constant)
             ):
-                rule = RULES.get(node.op)
-                formula = f"; rule: {rule.formula}" if rule else ""
+                formula = f"; rule: {node.rule.formula}" if node.rule else ""
                 described = ", ".join(describe(p) for p in node.parents)
                 raise FloatingPointError(
                     f"detect_anomaly: the backward pass of {node.op} turned the finite upstream "

@@ -44,7 +44,7 @@ class Value:
     24.0
     """
 
-    __slots__ = ("data", "grad", "label", "local_grads", "op", "parents")
+    __slots__ = ("_grad_value", "_rule", "data", "grad", "label", "local_grads", "parents")
 
     data: float
     """The number this Value holds."""
@@ -52,8 +52,6 @@ class Value:
     """d(root)/d(self) after ``root.backward()``; 0.0 until then. Assignable (to reset it)."""
     label: str
     """A name for drawings and messages; ``""`` if none."""
-    op: str
-    """The name of the rule that made this Value (``"mul"``, ...); ``""`` for a leaf."""
     parents: tuple[Value, ...]
     """The op's inputs in argument order, duplicates kept: ``(a + a).parents == (a, a)``."""
     local_grads: tuple[float, ...]
@@ -65,7 +63,7 @@ class Value:
         self.data = data if type(data) is float else _as_float(data)
         self.grad = 0.0
         self.label = label
-        self.op = ""
+        self._rule: Rule | None = None
         self.parents = ()
         self.local_grads = ()
 
@@ -79,6 +77,38 @@ class Value:
 
     def __float__(self) -> float:
         return self.data
+
+    @property
+    def op(self) -> str:
+        """The name of the rule that made this Value (``"mul"``, ...); ``""`` for a leaf."""
+        return "" if self._rule is None else self._rule.name
+
+    @property
+    def rule(self) -> Rule | None:
+        """The rule that made this Value, or None for a leaf."""
+        return self._rule
+
+    @property
+    def grad_value(self) -> Value:
+        """The gradient as a differentiable Value, after ``backward(create_graph=True)``.
+
+        It equals ``grad``; unlike ``grad`` it is a node of the graph of the backward pass, so
+        it can be differentiated again. Where ``grad`` was set otherwise (a first-order
+        ``backward``, or an assignment), it is ``Constant(grad)``. Assign None to drop it.
+        """
+        try:
+            recorded: Value | None = self._grad_value
+        except AttributeError:
+            recorded = None
+        if recorded is not None and recorded.data == self.grad:
+            return recorded
+        return Constant(self.grad)
+
+    @grad_value.setter
+    def grad_value(self, value: Value | None) -> None:
+        if value is not None and not isinstance(value, Value):
+            raise TypeError(f"grad_value must be a Value or None, got {type(value).__name__}")
+        self._grad_value = value
 
     # --- arithmetic: each is one rule of the table --------------------------------------------
     def __add__(self, other: Value | float) -> Value:
@@ -151,7 +181,7 @@ class Value:
         return _unary(ops.COS, self)
 
     # --- graph --------------------------------------------------------------------------------
-    def backward(self, grad: float = 1.0) -> None:
+    def backward(self, grad: float = 1.0, create_graph: bool = False) -> None:
         """Fill in ``.grad`` of every Value this one depends on: d(self)/d(that Value).
 
         The pass visits the graph once, in reverse topological order, adding
@@ -164,8 +194,19 @@ class Value:
         So with ``a = Value(3.0); c = (2 * a) ** 2``, calling ``c.backward()`` twice leaves
         ``a.grad`` at 24 and then 48 (micrograd, which also accumulates into interior nodes,
         reports 72).
+
+        With ``create_graph=True`` the backward pass is itself recorded: each Value's
+        ``grad_value`` is its gradient as a Value, which can be differentiated again
+        (higher-order gradients), and ``grad`` is its float. This pass is slower; the default
+        pass does float arithmetic only.
         """
-        _backward(self, grad if type(grad) is float else _as_float(grad))
+        seed = grad if type(grad) is float else _as_float(grad)
+        if create_graph:
+            from autograd.higher import backward_create_graph  # needs Value: imported late
+
+            backward_create_graph(self, seed)
+        else:
+            _backward(self, seed)
 
     def detach(self) -> Value:
         """A new leaf with the same data and label and no history: gradients stop here."""
@@ -236,10 +277,10 @@ def _apply2(rule: Rule, a: Value, b: Value) -> Value:
             out.local_grads = rule.local_grads(x, y, data)
         except ArithmeticError:
             out.local_grads = rule.local_grads_ieee(x, y, data)
-        out.op = rule.name
+        out._rule = rule
         out.parents = (a, b)
     else:
-        out.op = ""
+        out._rule = None
         out.parents = ()
         out.local_grads = ()
     if mode.anomaly:
@@ -263,10 +304,10 @@ def _unary(rule: Rule, a: Value) -> Value:
             out.local_grads = rule.local_grads(x, data)
         except ArithmeticError:
             out.local_grads = rule.local_grads_ieee(x, data)
-        out.op = rule.name
+        out._rule = rule
         out.parents = (a,)
     else:
-        out.op = ""
+        out._rule = None
         out.parents = ()
         out.local_grads = ()
     if mode.anomaly:
