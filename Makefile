@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint typecheck pytest dev clean
+.PHONY: demo test lint typecheck pytest dev bench clean
 
 # (Re)installed whenever pyproject.toml changes; editable, so code changes need no reinstall.
 $(VENV)/.installed-demo: pyproject.toml
@@ -36,6 +36,12 @@ pytest: $(VENV)/.installed-test
 	$(BIN)/python -m pytest
 
 test: lint typecheck pytest
+
+# The full benchmark suite (several minutes): the table in docs/, the numbers in build/.
+bench: $(VENV)/.installed-test
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	mkdir -p build
+	$(BIN)/python benchmarks/suite.py --json build/benchmarks.json --docs docs/benchmarks.md
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -10,12 +10,14 @@
 The derivative rules of every op live in one table, :mod:`autograd.ops`.
 """
 
+from autograd.compiler import CompiledFunction
+from autograd.compiler import compile_function as compile
 from autograd.draw import Graph, draw
 from autograd.functions import cos, exp, log, power, relu, sigmoid, sin, sqrt, tanh
 from autograd.gradcheck import GradcheckError, gradcheck
 from autograd.graph import backward, topological_order
 from autograd.higher import derivative, grad, hessian
-from autograd.modes import detect_anomaly, enable_grad, is_grad_enabled, no_grad
+from autograd.modes import TracingError, detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from autograd.ops import RULES
 from autograd.player import StepThrough, step_through
 from autograd.render import RenderError
@@ -25,6 +27,7 @@ from autograd.value import Constant, Value, apply
 
 __all__ = [
     "RULES",
+    "CompiledFunction",
     "Constant",
     "EdgeStep",
     "Frame",
@@ -33,10 +36,12 @@ __all__ = [
     "RenderError",
     "Rule",
     "StepThrough",
+    "TracingError",
     "Value",
     "apply",
     "backward",
     "backward_steps",
+    "compile",
     "cos",
     "derivative",
     "detect_anomaly",

@@ -6,6 +6,7 @@ not by Python's recursion limit (a 1,000,000-node chain runs at the default limi
 
 from __future__ import annotations
 
+import gc
 import math
 from typing import TYPE_CHECKING
 
@@ -48,18 +49,40 @@ def backward(root: Value, grad: float = 1.0) -> None:
     reverse topological order every Value adds ``local_grad * upstream`` into each parent: by the
     time a Value is reached, every Value that uses it has contributed, so its grad is complete.
     See :meth:`autograd.Value.backward` for the accumulation rule.
+
+    The garbage collector is paused during the pass (and restored as it was): the pass makes
+    only short-lived objects without cycles, so a collection could free nothing and would only
+    walk the whole graph again.
     """
-    order = topological_order(root)
-    if current_mode.get().anomaly:
-        _backward_checked(root, grad, order)
-        return
-    for node in order:
-        node.grad = 0.0
-    root.grad += grad
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        order = topological_order(root)
+        if current_mode.get().anomaly:
+            _backward_checked(root, grad, order)
+            return
+        for node in order:
+            node.grad = 0.0
+        root.grad += grad
+        _accumulate(order)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _accumulate(order: list[Value]) -> None:
+    """The chain rule over a topological order: ``parent.grad += local_grad * node.grad``."""
     for node in reversed(order):
         upstream = node.grad
-        for parent, local_grad in zip(node.parents, node.local_grads):
-            parent.grad += local_grad * upstream
+        parents = node.parents
+        if len(parents) == 2:  # unpacked rather than zipped: three times faster
+            first, second = parents
+            first_local, second_local = node.local_grads
+            first.grad += first_local * upstream
+            second.grad += second_local * upstream
+        else:
+            for parent, local_grad in zip(parents, node.local_grads):
+                parent.grad += local_grad * upstream
 
 
 def _backward_checked(root: Value, grad: float, order: list[Value]) -> None:

@@ -24,6 +24,13 @@ class Mode(NamedTuple):
 DEFAULT_MODE = Mode(record=True, anomaly=False)
 current_mode: ContextVar[Mode] = ContextVar("chainrule_mode", default=DEFAULT_MODE)
 
+tracing: ContextVar[bool] = ContextVar("chainrule_tracing", default=False)
+"""True while ``autograd.compile`` traces a function."""
+
+
+class TracingError(TypeError):
+    """A traced function did something a trace cannot capture (Python control flow on a Value)."""
+
 
 @contextmanager
 def _switched(**changes: bool) -> Iterator[None]:

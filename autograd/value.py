@@ -13,7 +13,7 @@ import numbers
 
 from autograd import ops
 from autograd.graph import backward as _backward
-from autograd.modes import DEFAULT_MODE, current_mode
+from autograd.modes import DEFAULT_MODE, TracingError, current_mode, tracing
 from autograd.rule import Rule
 
 _new = object.__new__
@@ -77,6 +77,17 @@ class Value:
 
     def __float__(self) -> float:
         return self.data
+
+    def __bool__(self) -> bool:
+        """True, as any object; but while ``autograd.compile`` traces, Python control flow on a
+        Value (``if v:``, ``while v:``, ``v and w``) raises, since the trace could not replay it."""
+        if tracing.get():
+            raise TracingError(
+                f"a Value ({describe(self)}) was used as a condition while autograd.compile was "
+                "tracing; the compiled code would take the same branch for every input. Write the "
+                "branch with ops (relu, abs) or do not compile this function."
+            )
+        return True
 
     @property
     def op(self) -> str:
@@ -350,3 +361,44 @@ def _check_forward(rule: Rule, inputs: tuple[Value, ...], out: Value) -> None:
             f"detect_anomaly: {rule.name} turned finite inputs into {out.data!r} in the forward "
             f"pass; inputs: {described}; rule: {rule.formula}"
         )
+
+
+def _operand_or_none(x: object) -> Value | None:
+    """``x`` as an operand (a Value, or a number made a Constant), or None for anything else."""
+    if isinstance(x, Value):
+        return x
+    if type(x) is float or type(x) is int:
+        constant: Constant = _new(Constant)
+        constant.data = float(x)
+        constant.label = ""
+        constant._rule = None
+        constant.parents = ()
+        constant.local_grads = ()
+        return constant
+    if isinstance(x, numbers.Real) and not isinstance(x, bool):
+        return Constant(x)  # type: ignore[arg-type]
+    return None
+
+
+def _install_specialised_methods() -> None:
+    """Replace the operator methods above with versions generated from the rule table (same
+    results, bit for bit, at about half the cost; see :mod:`autograd.fastops`). The methods as
+    written above stay the reference that type checkers and readers see."""
+    from autograd.fastops import specialised_methods
+
+    machinery = {
+        "Value": Value,
+        "new": _new,
+        "get_mode": current_mode.get,
+        "DEFAULT_MODE": DEFAULT_MODE,
+        "operand_or_none": _operand_or_none,
+        "apply1": _unary,
+        "apply2": _apply2,
+    }
+    for name, function in specialised_methods(ops.RULES, machinery).items():
+        function.__doc__ = getattr(Value, name).__doc__
+        function.__qualname__ = f"Value.{name}"
+        setattr(Value, name, function)
+
+
+_install_specialised_methods()

@@ -13,6 +13,7 @@ The document's network lives in :mod:`nn.seed` (``python -m nn.seed`` trains it 
 """
 
 from nn import datasets
+from nn.compiled import CompiledLoss, compile_loss
 from nn.layers import ACTIVATIONS, DEFAULT_SEED, MLP, Layer, Neuron
 from nn.losses import (
     binary_cross_entropy,
@@ -30,6 +31,7 @@ __all__ = [
     "MLP",
     "SGD",
     "Adam",
+    "CompiledLoss",
     "Layer",
     "LoadResult",
     "Module",
@@ -38,6 +40,7 @@ __all__ = [
     "RMSprop",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
+    "compile_loss",
     "datasets",
     "half_squared_error",
     "hinge_loss",

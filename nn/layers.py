@@ -82,9 +82,12 @@ class Neuron(Module):
         return len(self.w)
 
     def __call__(self, x: Inputs) -> Value:
-        _check_inputs(x, self.nin, "this neuron")
-        total = self.w[0] * x[0]
-        for weight, xi in zip(self.w[1:], x[1:]):
+        if len(x) != len(self.w):
+            _check_inputs(x, len(self.w), "this neuron")
+        pairs = zip(self.w, x)
+        first_weight, first_input = next(pairs)
+        total = first_weight * first_input
+        for weight, xi in pairs:
             total = total + weight * xi
         if self.b is not None:
             total = total + self.b

@@ -1,0 +1,520 @@
+"""The benchmark workloads, written once per engine over the same weights and data.
+
+Each engine is a class with the same methods, each returning a zero-argument callable that does
+the workload once and returns a number (a loss or a gradient), so that the suite can check the
+engines agree before it trusts their times:
+
+- ``w1()``: one training step (forward, backward, SGD update) of the document's 2-2-1 network;
+- ``w2()``: one full-batch step of micrograd's demo: MLP(2, [16, 16, 1]) on 100 two-moons
+  points, hinge loss + 1e-4 L2, SGD;
+- ``w3(n)``: build the chain x -> x * 1.0001 + 0.0001 of n steps and backpropagate: dy/dx;
+- ``w4(kind)``: memory per node (bytes, tracemalloc) of a wide sum or a chain of 1e5 terms;
+- ``w5(op)``: the statement and namespace that time one ``a * b`` or ``a + b``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import random
+import tracemalloc
+from collections.abc import Callable
+from typing import Any
+
+from nn.datasets import make_moons
+from nn.seed import INPUTS, TARGET, WEIGHTS
+
+SIZES = [2, 16, 16, 1]
+L2 = 1e-4
+W4_TERMS = 100_000
+
+
+def initial_mlp() -> list[list[tuple[list[float], float]]]:
+    """The W2 network's weights: per layer, per neuron, (input weights, bias), uniform(-1, 1)."""
+    rng = random.Random(1)
+    return [
+        [([rng.uniform(-1, 1) for _ in range(nin)], rng.uniform(-1, 1)) for _ in range(nout)]
+        for nin, nout in itertools.pairwise(SIZES)
+    ]
+
+
+def moons() -> tuple[list[tuple[float, float]], list[float]]:
+    points, labels = make_moons(100, noise=0.1, rng=random.Random(2))
+    return points, [2.0 * label - 1.0 for label in labels]
+
+
+def measure_bytes(build: Callable[[], Any], nodes: int) -> float:
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    kept = build()
+    after = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    del kept
+    return (after - before) / nodes
+
+
+class Hand:
+    """Hand-written backpropagation over plain floats: the floor for pure Python."""
+
+    name = "hand-written"
+
+    def w1(self) -> Callable[[], float]:
+        w = list(WEIGHTS.values())  # w13 w23 w14 w24 w35 w45
+        y1, y2 = INPUTS
+
+        def step() -> float:
+            z3, z4 = w[0] * y1 + w[1] * y2, w[2] * y1 + w[3] * y2
+            y3, y4 = 1 / (1 + math.exp(-z3)), 1 / (1 + math.exp(-z4))
+            z5 = w[4] * y3 + w[5] * y4
+            y5 = 1 / (1 + math.exp(-z5))
+            d5 = (y5 - TARGET) * y5 * (1 - y5)
+            d3, d4 = d5 * w[4] * y3 * (1 - y3), d5 * w[5] * y4 * (1 - y4)
+            grads = [d3 * y1, d3 * y2, d4 * y1, d4 * y2, d5 * y3, d5 * y4]
+            for i, g in enumerate(grads):
+                w[i] -= g
+            return 0.5 * (y5 - TARGET) ** 2
+
+        return step
+
+    def w2(self) -> Callable[[], float]:
+        layers = [[(list(ws), b) for ws, b in layer] for layer in initial_mlp()]
+        weights = [[ws for ws, _ in layer] for layer in layers]
+        biases = [[b for _, b in layer] for layer in layers]
+        points, labels = moons()
+        n = len(points)
+        state = {"k": 0}
+
+        def step() -> float:
+            gw = [[[0.0] * len(ws) for ws in layer] for layer in weights]
+            gb = [[0.0] * len(layer) for layer in biases]
+            data_loss = 0.0
+            for (x0, x1), label in zip(points, labels):
+                activations = [[x0, x1]]
+                for index, (layer_w, layer_b) in enumerate(zip(weights, biases)):
+                    inputs = activations[-1]
+                    sums = [
+                        sum(w * x for w, x in zip(ws, inputs)) + b
+                        for ws, b in zip(layer_w, layer_b)
+                    ]
+                    last = index == len(weights) - 1
+                    activations.append(sums if last else [s if s > 0 else 0.0 for s in sums])
+                score = activations[-1][0]
+                margin = 1.0 - label * score
+                if margin <= 0.0:
+                    continue
+                data_loss += margin
+                upstream = [-label / n]
+                for index in range(len(weights) - 1, -1, -1):
+                    inputs = activations[index]
+                    below = [0.0] * len(inputs)
+                    for j, (ws, d) in enumerate(zip(weights[index], upstream)):
+                        gb[index][j] += d
+                        row = gw[index][j]
+                        for i, x in enumerate(inputs):
+                            row[i] += d * x
+                            below[i] += d * ws[i]
+                    upstream = [d if x > 0 else 0.0 for d, x in zip(below, inputs)]
+            regularisation = 0.0
+            for layer_w, layer_b, layer_gw, layer_gb in zip(weights, biases, gw, gb):
+                for j, ws in enumerate(layer_w):
+                    for i, w in enumerate(ws):
+                        regularisation += w * w
+                        layer_gw[j][i] += 2 * L2 * w
+                    regularisation += layer_b[j] * layer_b[j]
+                    layer_gb[j] += 2 * L2 * layer_b[j]
+            lr = 1.0 - 0.9 * state["k"] / 100
+            state["k"] += 1
+            for layer_w, layer_b, layer_gw, layer_gb in zip(weights, biases, gw, gb):
+                for j, ws in enumerate(layer_w):
+                    for i in range(len(ws)):
+                        ws[i] -= lr * layer_gw[j][i]
+                    layer_b[j] -= lr * layer_gb[j]
+            return data_loss / n + L2 * regularisation
+
+        return step
+
+    def w3(self, n: int) -> Callable[[], float]:
+        def run() -> float:
+            x = y = 1.0
+            for _ in range(n):
+                y = y * 1.0001 + 0.0001
+            grad = 1.0
+            for _ in range(n):
+                grad *= 1.0001
+            return grad + 0.0 * x
+
+        return run
+
+    def w4(self, kind: str) -> float:
+        leaves = [float(i) for i in range(W4_TERMS)]
+        if kind == "sum":
+            return measure_bytes(lambda: sum(leaves), W4_TERMS)
+        return 0.0
+
+    def w5(self, op: str) -> tuple[str, dict[str, Any]]:
+        return f"a {op} b", {"a": 2.0, "b": 3.0}
+
+
+class Chainrule:
+    """chainrule's eager engine, through its nn package."""
+
+    name = "chainrule"
+
+    def __init__(self) -> None:
+        import autograd
+        import nn
+
+        self.autograd = autograd
+        self.nn = nn
+
+    def w1(self) -> Callable[[], float]:
+        from nn import seed
+
+        model = seed.network()
+        optimizer = self.nn.SGD(model.parameters(), lr=1.0)
+
+        def step() -> float:
+            optimizer.zero_grad()
+            loss = self.nn.half_squared_error(seed.output(model), TARGET)
+            loss.backward()
+            optimizer.step()
+            return loss.data
+
+        return step
+
+    def w2(self) -> Callable[[], float]:
+        layers = initial_mlp()
+        model = self.nn.MLP(
+            2,
+            SIZES[1:],
+            weights=[[ws for ws, _ in layer] for layer in layers],
+            biases=[[b for _, b in layer] for layer in layers],
+        )
+        parameters = model.parameters()
+        optimizer = self.nn.SGD(parameters, lr=1.0)
+        points, labels = moons()
+        signs = [int(label) for label in labels]
+        state = {"k": 0}
+
+        def step() -> float:
+            scores = [model(list(point)) for point in points]
+            loss = self.nn.hinge_loss(scores, signs)  # type: ignore[arg-type]
+            total = loss + L2 * sum((p * p for p in parameters), self.autograd.Value(0.0))
+            optimizer.zero_grad()
+            total.backward()
+            optimizer.lr = 1.0 - 0.9 * state["k"] / 100
+            state["k"] += 1
+            optimizer.step()
+            return total.data
+
+        return step
+
+    def w3(self, n: int) -> Callable[[], float]:
+        def run() -> float:
+            x = self.autograd.Value(1.0)
+            y = x
+            for _ in range(n):
+                y = y * 1.0001 + 0.0001
+            y.backward()
+            return x.grad
+
+        return run
+
+    def w4(self, kind: str) -> float:
+        value_type = self.autograd.Value
+        if kind == "sum":
+            leaves = [value_type(float(i)) for i in range(W4_TERMS)]
+
+            def build() -> Any:
+                total = leaves[0]
+                for leaf in leaves[1:]:
+                    total = total + leaf
+                return total
+
+            return measure_bytes(build, W4_TERMS - 1)
+        x = value_type(1.0)
+
+        def chain() -> Any:
+            y = x
+            for _ in range(W4_TERMS // 2):
+                y = y * 1.0001 + 0.0001
+            return y
+
+        return measure_bytes(chain, W4_TERMS)
+
+    def w5(self, op: str) -> tuple[str, dict[str, Any]]:
+        return f"a {op} b", {"a": self.autograd.Value(2.0), "b": self.autograd.Value(3.0)}
+
+
+class ChainruleCompiled:
+    """chainrule's ``autograd.compile`` (W1) and ``nn.compile_loss`` (W2): the graph traced
+    once, then straight-line float code. Only the fixed-graph workloads apply."""
+
+    name = "chainrule compiled"
+
+    def __init__(self) -> None:
+        import autograd
+        import nn
+
+        self.autograd = autograd
+        self.nn = nn
+
+    def w1(self) -> Callable[[], float]:
+        from nn import seed
+
+        def document_loss(w13: Any, w23: Any, w14: Any, w24: Any, w35: Any, w45: Any) -> Any:
+            model = seed.network()
+            places = [(n.w, i) for layer in model.layers for n in layer.neurons for i in range(2)]
+            for (weights, index), weight in zip(places, (w13, w23, w14, w24, w35, w45)):
+                weights[index] = weight
+            return seed.loss_graph(model)
+
+        compiled = self.autograd.compile(document_loss)
+        w = list(WEIGHTS.values())
+
+        def step() -> float:
+            loss, grads = compiled(*w)
+            for i, g in enumerate(grads):
+                w[i] -= g
+            return loss
+
+        return step
+
+    def w2(self) -> Callable[[], float]:
+        layers = initial_mlp()
+        model = self.nn.MLP(
+            2,
+            SIZES[1:],
+            weights=[[ws for ws, _ in layer] for layer in layers],
+            biases=[[b for _, b in layer] for layer in layers],
+        )
+        parameters = model.parameters()
+        points, labels = moons()
+        n = len(points)
+        sample_loss = self.nn.compile_loss(
+            model, lambda score, label: self.nn.hinge_loss([score], [int(label)]) / n
+        )
+        regularisation = self.autograd.compile(
+            lambda *ps: L2 * sum((p * p for p in ps[1:]), ps[0] * ps[0])
+        )
+        optimizer = self.nn.SGD(parameters, lr=1.0)
+        state = {"k": 0}
+
+        def step() -> float:
+            optimizer.zero_grad()
+            data_loss = sum(sample_loss(point, label) for point, label in zip(points, labels))
+            reg_loss, reg_grads = regularisation(*(p.data for p in parameters))
+            for p, g in zip(parameters, reg_grads):
+                p.grad += g
+            optimizer.lr = 1.0 - 0.9 * state["k"] / 100
+            state["k"] += 1
+            optimizer.step()
+            return data_loss + reg_loss
+
+        return step
+
+    def w3(self, n: int) -> Callable[[], float]:
+        raise NotImplementedError("compile is for graphs traced once and run many times")
+
+    def w4(self, kind: str) -> float:
+        return math.nan
+
+    def w5(self, op: str) -> tuple[str, dict[str, Any]]:
+        raise NotImplementedError("compile has no single ops")
+
+
+class Micrograd:
+    """micrograd 0.1.0. It has no exp, so W1's sigmoid is added in its own style (a node with a
+    backward closure), as in micrograd's lecture version."""
+
+    name = "micrograd"
+
+    def __init__(self) -> None:
+        from micrograd import nn as micrograd_nn
+        from micrograd.engine import Value
+
+        self.Value = Value
+        self.nn = micrograd_nn
+
+    def _sigmoid(self, v: Any) -> Any:
+        s = 1 / (1 + math.exp(-v.data))
+        out = self.Value(s, (v,), "sigmoid")
+
+        def _backward() -> None:
+            v.grad += s * (1 - s) * out.grad
+
+        out._backward = _backward
+        return out
+
+    def w1(self) -> Callable[[], float]:
+        w = [self.Value(x) for x in WEIGHTS.values()]
+        y1, y2 = INPUTS
+
+        def step() -> float:
+            for p in w:
+                p.grad = 0
+            y3 = self._sigmoid(w[0] * y1 + w[1] * y2)
+            y4 = self._sigmoid(w[2] * y1 + w[3] * y2)
+            y5 = self._sigmoid(w[4] * y3 + w[5] * y4)
+            loss = 0.5 * (y5 - TARGET) ** 2
+            loss.backward()
+            for p in w:
+                p.data -= p.grad
+            return float(loss.data)
+
+        return step
+
+    def w2(self) -> Callable[[], float]:
+        model = self.nn.MLP(2, SIZES[1:])
+        flat = [x for layer in initial_mlp() for ws, b in layer for x in (*ws, b)]
+        for p, x in zip(model.parameters(), flat):
+            p.data = x
+        points, labels = moons()
+        state = {"k": 0}
+
+        def step() -> float:
+            inputs = [list(map(self.Value, point)) for point in points]
+            scores = list(map(model, inputs))
+            losses = [(1 + -label * score).relu() for label, score in zip(labels, scores)]
+            data_loss = sum(losses) * (1.0 / len(losses))
+            total = data_loss + L2 * sum(p * p for p in model.parameters())
+            model.zero_grad()
+            total.backward()
+            lr = 1.0 - 0.9 * state["k"] / 100
+            state["k"] += 1
+            for p in model.parameters():
+                p.data -= lr * p.grad
+            return float(total.data)
+
+        return step
+
+    def w3(self, n: int) -> Callable[[], float]:
+        def run() -> float:
+            x = self.Value(1.0)
+            y = x
+            for _ in range(n):
+                y = y * 1.0001 + 0.0001
+            y.backward()
+            return float(x.grad)
+
+        return run
+
+    def w4(self, kind: str) -> float:
+        value_type = self.Value
+        if kind == "sum":
+            leaves = [value_type(float(i)) for i in range(W4_TERMS)]
+
+            def build() -> Any:
+                total = leaves[0]
+                for leaf in leaves[1:]:
+                    total = total + leaf
+                return total
+
+            return measure_bytes(build, W4_TERMS - 1)
+        x = value_type(1.0)
+
+        def chain() -> Any:
+            y = x
+            for _ in range(W4_TERMS // 2):
+                y = y * 1.0001 + 0.0001
+            return y
+
+        return measure_bytes(chain, W4_TERMS)
+
+    def w5(self, op: str) -> tuple[str, dict[str, Any]]:
+        return f"a {op} b", {"a": self.Value(2.0), "b": self.Value(3.0)}
+
+
+class Torch:
+    """PyTorch autograd on 0-dim float64 tensors, one thread."""
+
+    name = "pytorch"
+
+    def __init__(self) -> None:
+        import torch
+
+        torch.set_num_threads(1)
+        self.torch = torch
+
+    def _scalar(self, x: float, grad: bool = True) -> Any:
+        return self.torch.tensor(x, dtype=self.torch.float64, requires_grad=grad)
+
+    def w1(self) -> Callable[[], float]:
+        torch = self.torch
+        w = [self._scalar(x) for x in WEIGHTS.values()]
+        y1, y2 = INPUTS
+        optimizer = torch.optim.SGD(w, lr=1.0)
+
+        def step() -> float:
+            optimizer.zero_grad()
+            y3 = torch.sigmoid(w[0] * y1 + w[1] * y2)
+            y4 = torch.sigmoid(w[2] * y1 + w[3] * y2)
+            y5 = torch.sigmoid(w[4] * y3 + w[5] * y4)
+            loss = 0.5 * (y5 - TARGET) ** 2
+            loss.backward()
+            optimizer.step()
+            return loss.item()
+
+        return step
+
+    def w2(self) -> Callable[[], float]:
+        torch = self.torch
+        layers = [[([self._scalar(w) for w in ws], self._scalar(b)) for ws, b in layer]
+                  for layer in initial_mlp()]  # fmt: skip
+        parameters = [p for layer in layers for ws, b in layer for p in (*ws, b)]
+        optimizer = torch.optim.SGD(parameters, lr=1.0)
+        points, labels = moons()
+        state = {"k": 0}
+
+        def model(point: tuple[float, float]) -> Any:
+            values: list[Any] = list(point)
+            for index, layer in enumerate(layers):
+                sums = []
+                for ws, b in layer:
+                    total = ws[0] * values[0]
+                    for w, x in zip(ws[1:], values[1:]):
+                        total = total + w * x
+                    sums.append(total + b)
+                values = sums if index == len(layers) - 1 else [torch.relu(s) for s in sums]
+            return values[0]
+
+        def step() -> float:
+            scores = [model(point) for point in points]
+            losses = [torch.relu(1 - label * score) for label, score in zip(labels, scores)]
+            data_loss = sum(losses) / len(losses)
+            total = data_loss + L2 * sum(p * p for p in parameters)
+            optimizer.zero_grad()
+            total.backward()
+            for group in optimizer.param_groups:
+                group["lr"] = 1.0 - 0.9 * state["k"] / 100
+            state["k"] += 1
+            optimizer.step()
+            return total.item()
+
+        return step
+
+    def w3(self, n: int) -> Callable[[], float]:
+        def run() -> float:
+            x = self._scalar(1.0)
+            y = x
+            for _ in range(n):
+                y = y * 1.0001 + 0.0001
+            y.backward()
+            return float(x.grad.item())
+
+        return run
+
+    def w4(self, kind: str) -> float:
+        return math.nan  # tensors live in C++ memory that tracemalloc does not see
+
+    def w5(self, op: str) -> tuple[str, dict[str, Any]]:
+        return f"a {op} b", {"a": self._scalar(2.0), "b": self._scalar(3.0)}
+
+
+ENGINES: dict[str, Callable[[], Any]] = {
+    "hand-written": Hand,
+    "chainrule": Chainrule,
+    "chainrule compiled": ChainruleCompiled,
+    "micrograd": Micrograd,
+    "pytorch": Torch,
+}

@@ -1,0 +1,74 @@
+"""A smoke run of the benchmark suite: every engine's numbers agree (timings are not checked).
+
+The suite runs each engine in its own worker process, exactly as ``make bench`` does, with one
+sample of each workload; the results must agree across engines and with closed forms."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+SUITE = Path(__file__).resolve().parent.parent / "benchmarks" / "suite.py"
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    path = tmp_path_factory.mktemp("bench") / "report.json"
+    subprocess.run(
+        [sys.executable, str(SUITE), "--smoke", "--json", str(path)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(path.read_text())  # type: ignore[no-any-return]
+
+
+def _results(row: dict[str, Any]) -> dict[str, float]:
+    return {engine: cell["result"] for engine, cell in row.items() if "result" in cell}
+
+
+def test_every_installed_engine_ran(report: dict[str, Any]) -> None:
+    assert {"hand-written", "chainrule", "chainrule compiled", "micrograd"} <= set(
+        report["engines"]
+    )
+
+
+@pytest.mark.parametrize("workload", ["w1", "w2"])
+def test_training_steps_agree_across_engines(report: dict[str, Any], workload: str) -> None:
+    """Every engine has run the same steps from the same weights: the losses agree."""
+    results = _results(report["workloads"][workload]["gc off"])
+    assert set(results) == set(report["engines"])
+    reference = results["hand-written"]
+    for engine, loss in results.items():
+        assert math.isclose(loss, reference, rel_tol=1e-12), (engine, loss, reference)
+
+
+def test_chain_gradients_are_the_closed_form(report: dict[str, Any]) -> None:
+    for n, row in report["workloads"]["w3"].items():
+        for engine, gradient in _results(row).items():
+            assert math.isclose(gradient, 1.0001 ** int(n), rel_tol=1e-12), (engine, n)
+    assert report["workloads"]["w3"]["1000"]["micrograd"] == {"error": "RecursionError"}
+
+
+def test_memory_is_measured(report: dict[str, Any]) -> None:
+    for kind in ("sum", "chain"):
+        row = report["workloads"]["w4"][kind]
+        assert row["chainrule"] > 0
+        assert row["micrograd"] > row["chainrule"]
+
+
+def test_the_table_names_every_engine(report: dict[str, Any]) -> None:
+    sys.path.insert(0, str(SUITE.parent))
+    try:
+        from suite import table  # type: ignore[import-not-found]
+    finally:
+        sys.path.pop(0)
+    text = table(report)
+    assert text.splitlines()[0] == "| workload | " + " | ".join(report["engines"]) + " |"
+    assert "W3 largest N survived" in text
