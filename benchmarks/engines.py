@@ -53,6 +53,44 @@ def measure_bytes(build: Callable[[], Any], nodes: int) -> float:
     return (after - before) / nodes
 
 
+def chain_workload(make: Callable[[float], Any], n: int) -> Callable[[], float]:
+    """W3 on an engine whose values are made by ``make``: dy/dx of the chain, by backward."""
+
+    def run() -> float:
+        x = make(1.0)
+        y = x
+        for _ in range(n):
+            y = y * 1.0001 + 0.0001
+        y.backward()
+        return float(x.grad)
+
+    return run
+
+
+def memory_workload(make: Callable[[float], Any], kind: str) -> float:
+    """W4 on an engine whose values are made by ``make``: bytes per node of a wide sum of 1e5
+    leaves, or of a chain of 1e5 ops (5e4 steps of a multiply and an add)."""
+    if kind == "sum":
+        leaves = [make(float(i)) for i in range(W4_TERMS)]
+
+        def build() -> Any:
+            total = leaves[0]
+            for leaf in leaves[1:]:
+                total = total + leaf
+            return total
+
+        return measure_bytes(build, W4_TERMS - 1)
+    x = make(1.0)
+
+    def chain() -> Any:
+        y = x
+        for _ in range(W4_TERMS // 2):
+            y = y * 1.0001 + 0.0001
+        return y
+
+    return measure_bytes(chain, W4_TERMS)
+
+
 class Hand:
     """Hand-written backpropagation over plain floats: the floor for pure Python."""
 
@@ -210,37 +248,10 @@ class Chainrule:
         return step
 
     def w3(self, n: int) -> Callable[[], float]:
-        def run() -> float:
-            x = self.autograd.Value(1.0)
-            y = x
-            for _ in range(n):
-                y = y * 1.0001 + 0.0001
-            y.backward()
-            return x.grad
-
-        return run
+        return chain_workload(self.autograd.Value, n)
 
     def w4(self, kind: str) -> float:
-        value_type = self.autograd.Value
-        if kind == "sum":
-            leaves = [value_type(float(i)) for i in range(W4_TERMS)]
-
-            def build() -> Any:
-                total = leaves[0]
-                for leaf in leaves[1:]:
-                    total = total + leaf
-                return total
-
-            return measure_bytes(build, W4_TERMS - 1)
-        x = value_type(1.0)
-
-        def chain() -> Any:
-            y = x
-            for _ in range(W4_TERMS // 2):
-                y = y * 1.0001 + 0.0001
-            return y
-
-        return measure_bytes(chain, W4_TERMS)
+        return memory_workload(self.autograd.Value, kind)
 
     def w5(self, op: str) -> tuple[str, dict[str, Any]]:
         return f"a {op} b", {"a": self.autograd.Value(2.0), "b": self.autograd.Value(3.0)}
@@ -389,37 +400,10 @@ class Micrograd:
         return step
 
     def w3(self, n: int) -> Callable[[], float]:
-        def run() -> float:
-            x = self.Value(1.0)
-            y = x
-            for _ in range(n):
-                y = y * 1.0001 + 0.0001
-            y.backward()
-            return float(x.grad)
-
-        return run
+        return chain_workload(self.Value, n)
 
     def w4(self, kind: str) -> float:
-        value_type = self.Value
-        if kind == "sum":
-            leaves = [value_type(float(i)) for i in range(W4_TERMS)]
-
-            def build() -> Any:
-                total = leaves[0]
-                for leaf in leaves[1:]:
-                    total = total + leaf
-                return total
-
-            return measure_bytes(build, W4_TERMS - 1)
-        x = value_type(1.0)
-
-        def chain() -> Any:
-            y = x
-            for _ in range(W4_TERMS // 2):
-                y = y * 1.0001 + 0.0001
-            return y
-
-        return measure_bytes(chain, W4_TERMS)
+        return memory_workload(self.Value, kind)
 
     def w5(self, op: str) -> tuple[str, dict[str, Any]]:
         return f"a {op} b", {"a": self.Value(2.0), "b": self.Value(3.0)}
@@ -494,15 +478,7 @@ class Torch:
         return step
 
     def w3(self, n: int) -> Callable[[], float]:
-        def run() -> float:
-            x = self._scalar(1.0)
-            y = x
-            for _ in range(n):
-                y = y * 1.0001 + 0.0001
-            y.backward()
-            return float(x.grad.item())
-
-        return run
+        return chain_workload(self._scalar, n)
 
     def w4(self, kind: str) -> float:
         return math.nan  # tensors live in C++ memory that tracemalloc does not see
