@@ -145,6 +145,15 @@ class CompiledFunction:
         self._arity = len(numbers)
 
     def __call__(self, *numbers: float) -> tuple[float, tuple[float, ...]]:
+        if self._fast is not None and len(numbers) == self._arity:
+            for x in numbers:
+                if type(x) is not float:
+                    break
+            else:  # the common case: as many floats as traced, no conversion to do
+                try:
+                    return self._fast(*numbers)
+                except ArithmeticError:
+                    return self._safe(*numbers)  # type: ignore[misc]
         values = [_as_float(x) for x in numbers]
         if self._fast is None:
             self._trace(values)

@@ -132,7 +132,8 @@ class Layer(Module):
         ]
 
     def __call__(self, x: Inputs) -> list[Value]:
-        _check_inputs(x, self.neurons[0].nin, "this layer")
+        if len(x) != len(self.neurons[0].w):
+            _check_inputs(x, len(self.neurons[0].w), "this layer")
         return [neuron(x) for neuron in self.neurons]
 
     def __repr__(self) -> str:
@@ -189,7 +190,9 @@ class MLP(Module):
         ]
 
     def __call__(self, x: Inputs) -> Value | list[Value]:
-        _check_inputs(x, self.layers[0].neurons[0].nin, "this MLP")
+        nin = len(self.layers[0].neurons[0].w)
+        if len(x) != nin:
+            _check_inputs(x, nin, "this MLP")
         outputs = self.layers[0](x)
         for layer in self.layers[1:]:
             outputs = layer(outputs)
