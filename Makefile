@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint typecheck pytest dev bench clean
+.PHONY: demo test lint typecheck pytest dev bench notebooks clean
 
 # (Re)installed whenever pyproject.toml changes; editable, so code changes need no reinstall.
 $(VENV)/.installed-demo: pyproject.toml
@@ -17,7 +17,7 @@ $(VENV)/.installed-demo: pyproject.toml
 $(VENV)/.installed-test: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,notebooks,docs]'
 	touch $@ $(VENV)/.installed-demo
 
 dev: $(VENV)/.installed-test
@@ -36,6 +36,10 @@ pytest: $(VENV)/.installed-test
 	$(BIN)/python -m pytest
 
 test: lint typecheck pytest
+
+# Re-execute the notebooks in place (their outputs are committed).
+notebooks: $(VENV)/.installed-test
+	$(BIN)/python notebooks/execute.py
 
 # The full benchmark suite (several minutes): the table in docs/, the numbers in build/.
 bench: $(VENV)/.installed-test
