@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint typecheck pytest dev bench notebooks clean
+.PHONY: demo test lint typecheck pytest dev bench notebooks docs clean
 
 # (Re)installed whenever pyproject.toml changes; editable, so code changes need no reinstall.
 $(VENV)/.installed-demo: pyproject.toml
@@ -36,6 +36,10 @@ pytest: $(VENV)/.installed-test
 	$(BIN)/python -m pytest
 
 test: lint typecheck pytest
+
+# The documentation site, built strictly into build/site (the tests build it too).
+docs: $(VENV)/.installed-test
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
 # Re-execute the notebooks in place (their outputs are committed).
 notebooks: $(VENV)/.installed-test

@@ -1,11 +1,12 @@
 """chainrule's engine: scalar reverse-mode automatic differentiation.
 
->>> from autograd import Value
->>> x = Value(2.0, label="x")
->>> y = x * x + x.sin()
->>> y.backward()
->>> round(x.grad, 6)  # 2x + cos(x)
-3.583853
+Examples:
+    >>> from autograd import Value
+    >>> x = Value(2.0, label="x")
+    >>> y = x * x + x.sin()
+    >>> y.backward()
+    >>> round(x.grad, 6)  # 2x + cos(x)
+    3.583853
 
 The derivative rules of every op live in one table, :mod:`autograd.ops`.
 """

@@ -191,9 +191,10 @@ def compile_function(f: Callable[..., Value | float]) -> CompiledFunction:
     each argument, bit for bit as the eager engine computes them. ``f`` is traced on its first
     call; ``compiled.source`` is the generated code.
 
-    >>> c = compile_function(lambda x, y: (x * y).sin())
-    >>> value, (dx, dy) = c(1.0, 2.0)
-    >>> round(dx, 6)   # y cos(xy)
-    -0.832294
+    Examples:
+        >>> c = compile_function(lambda x, y: (x * y).sin())
+        >>> value, (dx, dy) = c(1.0, 2.0)
+        >>> round(dx, 6)   # y cos(xy)
+        -0.832294
     """
     return CompiledFunction(f)

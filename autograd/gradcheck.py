@@ -74,8 +74,9 @@ def gradcheck(
     |numeric|`` (as ``torch.allclose``). Returns True, or raises :class:`GradcheckError` listing
     the analytic and numeric value of every entry.
 
-    >>> gradcheck(lambda x, y: x * y.sin(), [2.0, 0.5], order=2)
-    True
+    Examples:
+        >>> gradcheck(lambda x, y: x * y.sin(), [2.0, 0.5], order=2)
+        True
     """
     if not (eps > 0.0 and atol >= 0.0 and rtol >= 0.0):
         raise ValueError(

@@ -68,12 +68,13 @@ def grad(
     ``create_graph=True`` each gradient is a Value recorded from the inputs, so it can be
     differentiated again; otherwise each is a fresh leaf holding the number.
 
-    >>> from autograd import Value
-    >>> x = Value(3.0)
-    >>> (dx,) = grad(x ** 3, [x], create_graph=True)   # 3 x^2
-    >>> (dxx,) = grad(dx, [x])                          # 6 x
-    >>> dx.data, dxx.data
-    (27.0, 18.0)
+    Examples:
+        >>> from autograd import Value
+        >>> x = Value(3.0)
+        >>> (dx,) = grad(x ** 3, [x], create_graph=True)   # 3 x^2
+        >>> (dxx,) = grad(dx, [x])                          # 6 x
+        >>> dx.data, dxx.data
+        (27.0, 18.0)
     """
     if not isinstance(output, Value):
         raise TypeError(f"output must be a Value, got {type(output).__name__}")
@@ -96,9 +97,10 @@ def derivative(f: Callable[[Value], Value | float]) -> Callable[[Value | float],
 
     It is differentiable, so it nests to any order: ``derivative(derivative(f))`` is f''.
 
-    >>> from autograd import sin
-    >>> round(derivative(derivative(sin))(0.5).data, 12)   # -sin(0.5)
-    -0.479425538604
+    Examples:
+        >>> from autograd import sin
+        >>> round(derivative(derivative(sin))(0.5).data, 12)   # -sin(0.5)
+        -0.479425538604
     """
 
     def f_prime(x: Value | float) -> Value:
@@ -118,8 +120,9 @@ def hessian(f: Callable[..., Value | float], inputs: Sequence[float]) -> list[li
     """The matrix of second derivatives d^2 f / dx_i dx_j at ``inputs`` (a handful of numbers),
     from one recorded gradient and one backward pass per row.
 
-    >>> hessian(lambda x, y: x * x * y, [2.0, 3.0])   # [[2y, 2x], [2x, 0]]
-    [[6.0, 4.0], [4.0, 0.0]]
+    Examples:
+        >>> hessian(lambda x, y: x * x * y, [2.0, 3.0])   # [[2y, 2x], [2x, 0]]
+        [[6.0, 4.0], [4.0, 0.0]]
     """
     points = [Value(_as_float(x)) for x in inputs]
     with enable_grad():

@@ -47,11 +47,12 @@ def no_grad() -> AbstractContextManager[None]:
 
     Use it for evaluation and for updating parameters. It also works as a decorator.
 
-    >>> from autograd import Value, no_grad
-    >>> with no_grad():
-    ...     y = Value(2.0) * 3
-    >>> y.op, y.parents
-    ('', ())
+    Examples:
+        >>> from autograd import Value, no_grad
+        >>> with no_grad():
+        ...     y = Value(2.0) * 3
+        >>> y.op, y.parents
+        ('', ())
     """
     return _switched(record=False)
 

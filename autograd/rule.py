@@ -66,11 +66,12 @@ def _lambda(params: str, body: str, namespace: dict[str, object], ieee: bool) ->
 class Rule:
     """One primitive op: its name, its value and the local derivative of each input.
 
-    >>> mul = Rule("mul", "x * y", grads=("y", "x"))
-    >>> mul.forward(3.0, 4.0), mul.local_grads(3.0, 4.0, 12.0)
-    (12.0, (4.0, 3.0))
-    >>> print(mul.formula)
-    out = x * y;  dout/dx = y;  dout/dy = x
+    Examples:
+        >>> mul = Rule("mul", "x * y", grads=("y", "x"))
+        >>> mul.forward(3.0, 4.0), mul.local_grads(3.0, 4.0, 12.0)
+        (12.0, (4.0, 3.0))
+        >>> print(mul.formula)
+        out = x * y;  dout/dx = y;  dout/dy = x
     """
 
     __slots__ = (

@@ -45,12 +45,14 @@ def backward_steps(root: Value, grad: float = 1.0) -> Iterator[Frame]:
     passed its gradient to its inputs. Only nodes made by ops have frames (a leaf passes nothing
     on). When the iterator is exhausted every grad is exactly what ``backward`` leaves.
 
-    >>> from autograd import Value
-    >>> a = Value(3.0, label="a")
-    >>> [(f.node.op, f.upstream, [e.contribution for e in f.edges]) for f in backward_steps(a * a)]
-    [('mul', 1.0, [3.0, 3.0])]
-    >>> a.grad
-    6.0
+    Examples:
+        >>> from autograd import Value
+        >>> a = Value(3.0, label="a")
+        >>> frames = list(backward_steps(a * a))
+        >>> [(f.node.op, f.upstream, [e.contribution for e in f.edges]) for f in frames]
+        [('mul', 1.0, [3.0, 3.0])]
+        >>> a.grad
+        6.0
     """
     order = topological_order(root)
     for node in order:

@@ -37,11 +37,12 @@ class Value:
     ``abs``, and the methods below) make new Values that record their inputs, so that
     :meth:`backward` can apply the chain rule. Values hash by identity and define no ``==``.
 
-    >>> a = Value(3.0, label="a")
-    >>> c = (2 * a) ** 2
-    >>> c.backward()
-    >>> a.grad
-    24.0
+    Examples:
+        >>> a = Value(3.0, label="a")
+        >>> c = (2 * a) ** 2
+        >>> c.backward()
+        >>> a.grad
+        24.0
     """
 
     __slots__ = ("_grad_value", "_rule", "data", "grad", "label", "local_grads", "parents")
@@ -331,9 +332,10 @@ def apply(rule: Rule, *operands: Value | float) -> Value:
 
     This is how every op of :class:`Value` runs; it also runs a rule that is not in the table.
 
-    >>> from autograd.ops import MUL
-    >>> apply(MUL, Value(3.0), 4).data
-    12.0
+    Examples:
+        >>> from autograd.ops import MUL
+        >>> apply(MUL, Value(3.0), 4).data
+        12.0
     """
     if len(operands) != rule.arity:
         raise TypeError(f"rule {rule.name!r} takes {rule.arity} operand(s), got {len(operands)}")

@@ -1,13 +1,14 @@
 """chainrule's neural networks on the ``autograd`` engine: modules, losses and optimizers.
 
->>> import random
->>> from nn import MLP, SGD, mse_loss
->>> model = MLP(2, [4, 1], rng=random.Random(0))
->>> len(model.parameters())
-17
->>> loss = mse_loss([model([0.5, -1.0])], [1.0])
->>> loss.backward()
->>> SGD(model.parameters(), lr=0.1).step()
+Examples:
+    >>> import random
+    >>> from nn import MLP, SGD, mse_loss
+    >>> model = MLP(2, [4, 1], rng=random.Random(0))
+    >>> len(model.parameters())
+    17
+    >>> loss = mse_loss([model([0.5, -1.0])], [1.0])
+    >>> loss.backward()
+    >>> SGD(model.parameters(), lr=0.1).step()
 
 The document's network lives in :mod:`nn.seed` (``python -m nn.seed`` trains it both ways).
 """

@@ -70,12 +70,13 @@ def compile_loss(model: Module, loss_fn: LossFunction) -> CompiledLoss:
     control flow, and each distinct target value is traced once (a hinge loss's labels are
     checked in Python, so the label is part of the trace).
 
-    >>> import random
-    >>> from nn import MLP, SGD, mse_loss
-    >>> model = MLP(2, [4, 1], rng=random.Random(0))
-    >>> sample_loss = compile_loss(model, lambda out, t: mse_loss([out], [t]))
-    >>> loss = sample_loss([0.5, -1.0], 1.0)
-    >>> SGD(model.parameters(), lr=0.1).step()
+    Examples:
+        >>> import random
+        >>> from nn import MLP, SGD, mse_loss
+        >>> model = MLP(2, [4, 1], rng=random.Random(0))
+        >>> sample_loss = compile_loss(model, lambda out, t: mse_loss([out], [t]))
+        >>> loss = sample_loss([0.5, -1.0], 1.0)
+        >>> SGD(model.parameters(), lr=0.1).step()
     """
     if not isinstance(model, Module):
         raise TypeError(f"compile_loss needs an nn.Module, got {type(model).__name__}")

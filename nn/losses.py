@@ -34,8 +34,9 @@ def _mean(terms: list[Value]) -> Value:
 def half_squared_error(prediction: Number, target: Number) -> Value:
     """E = 1/2 (prediction - target)^2, the document's loss; dE/dprediction = prediction - target.
 
-    >>> half_squared_error(Value(0.75), 0.5).data
-    0.03125
+    Examples:
+        >>> half_squared_error(Value(0.75), 0.5).data
+        0.03125
     """
     difference = _as_value(prediction) - target
     return 0.5 * difference**2

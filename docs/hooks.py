@@ -1,0 +1,39 @@
+"""MkDocs hook: draw the site's figures from the code before every build.
+
+The pictures in the docs are made here, by the engine, never edited by hand: the document's
+graph after backward, its backward pass as a step-through page, and a diamond-shaped graph for
+the page on topological order. They are written to docs/generated/ (not committed), and only
+when their content changed, so that ``mkdocs serve`` does not rebuild in a loop.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import autograd
+from autograd import Value
+from nn import seed
+
+GENERATED = Path(__file__).resolve().parent / "generated"
+
+
+def _write(name: str, text: str) -> None:
+    path = GENERATED / name
+    if not path.exists() or path.read_text(encoding="utf-8") != text:
+        path.write_text(text, encoding="utf-8")
+
+
+def on_pre_build(config: Any) -> None:
+    GENERATED.mkdir(exist_ok=True)
+    loss = seed.loss_graph()
+    loss.backward()
+    _write("seed_graph.svg", autograd.draw(loss, rankdir="TB").svg())
+    _write("seed_backward.html", autograd.step_through(seed.loss_graph()).html)
+    x = Value(0.4, label="x")
+    s = x.sin()
+    s.label = "s"
+    y = s * s + s
+    y.label = "y"
+    y.backward()
+    _write("diamond.svg", autograd.draw(y, rankdir="LR").svg())
