@@ -8,6 +8,7 @@ when their content changed, so that ``mkdocs serve`` does not rebuild in a loop.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -37,3 +38,11 @@ def on_pre_build(config: Any) -> None:
     y.label = "y"
     y.backward()
     _write("diamond.svg", autograd.draw(y, rankdir="LR").svg())
+
+
+_ROLE = re.compile(r":(?:func|meth|class|mod|attr|data):(?=<code>)")
+
+
+def on_page_content(html: str, **kwargs: Any) -> str:
+    """Docstrings name things with Sphinx roles (:func:`grad`); on the site the code is enough."""
+    return _ROLE.sub("", html)
