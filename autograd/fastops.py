@@ -49,7 +49,8 @@ def method(self, other):
     y = b.data
     try:
         out = {value}
-        local_grads = ({grads},)
+        d_first = {d_first}
+        d_second = {d_second}
     except ArithmeticError:
         return apply2(rule, a, b)
     node = new(Value)
@@ -57,8 +58,10 @@ def method(self, other):
     node.grad = 0.0
     node.label = ""
     node._rule = rule
-    node.parents = (a, b)
-    node.local_grads = local_grads
+    node._first = a
+    node._second = b
+    node._d_first = d_first
+    node._d_second = d_second
     return node
 """
 
@@ -69,7 +72,7 @@ def method(self):
     x = self.data
     try:
         out = {value}
-        local_grads = ({grads},)
+        d_first = {d_first}
     except ArithmeticError:
         return apply1(rule, self)
     node = new(Value)
@@ -77,8 +80,9 @@ def method(self):
     node.grad = 0.0
     node.label = ""
     node._rule = rule
-    node.parents = (self,)
-    node.local_grads = local_grads
+    node._first = self
+    node._second = None
+    node._d_first = d_first
     return node
 """
 
@@ -93,11 +97,12 @@ def specialised_methods(
     for method, (name, reflected) in BINARY_METHODS.items():
         rule = rules[name]
         inputs = "other, self" if reflected else "self, other"
-        source = _BINARY.format(inputs=inputs, value=rule.value, grads=", ".join(rule.grads))
+        source = _BINARY.format(inputs=inputs, value=rule.value, d_first=rule.grads[0],
+                                d_second=rule.grads[1])  # fmt: skip
         methods[method] = _compile(source, method, {**functions, **machinery, "rule": rule})
     for method, name in UNARY_METHODS.items():
         rule = rules[name]
-        source = _UNARY.format(value=rule.value, grads=", ".join(rule.grads))
+        source = _UNARY.format(value=rule.value, d_first=rule.grads[0])
         methods[method] = _compile(source, method, {**functions, **machinery, "rule": rule})
     return methods
 

@@ -24,17 +24,21 @@ def topological_order(root: Value, *, leaves: bool = False) -> list[Value]:
     The order is a depth-first post-order that follows ``parents`` in argument order, so the
     same program gives the same order in every run.
     """
-    if not root.parents:
+    if root._first is None:
         return [root] if leaves else []
     order: list[Value] = []
     visited = {root}
-    stack = [(root, iter(root.parents))]
+    stack = [(root, iter((root._first, root._second)))]
     while stack:
         node, parents = stack[-1]
         for parent in parents:
-            if (leaves or parent.parents) and parent not in visited:
+            if (
+                parent is not None
+                and (leaves or parent._first is not None)
+                and parent not in visited
+            ):
                 visited.add(parent)
-                stack.append((parent, iter(parent.parents)))
+                stack.append((parent, iter((parent._first, parent._second))))
                 break
         else:
             stack.pop()
@@ -74,15 +78,10 @@ def _accumulate(order: list[Value]) -> None:
     """The chain rule over a topological order: ``parent.grad += local_grad * node.grad``."""
     for node in reversed(order):
         upstream = node.grad
-        parents = node.parents
-        if len(parents) == 2:  # unpacked rather than zipped: three times faster
-            first, second = parents
-            first_local, second_local = node.local_grads
-            first.grad += first_local * upstream
-            second.grad += second_local * upstream
-        else:
-            for parent, local_grad in zip(parents, node.local_grads):
-                parent.grad += local_grad * upstream
+        node._first.grad += node._d_first * upstream  # type: ignore[union-attr]  # interior
+        second = node._second
+        if second is not None:
+            second.grad += node._d_second * upstream
 
 
 def _backward_checked(root: Value, grad: float, order: list[Value]) -> None:

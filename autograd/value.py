@@ -45,7 +45,20 @@ class Value:
         24.0
     """
 
-    __slots__ = ("_grad_value", "_rule", "data", "grad", "label", "local_grads", "parents")
+    # The inputs and their local derivatives live in four slots of the node itself, not in
+    # tuples: one object per op is one allocation and one object for the garbage collector to
+    # track, where tuples would make three. ``parents`` and ``local_grads`` read them.
+    __slots__ = (
+        "_d_first",
+        "_d_second",
+        "_first",
+        "_grad_value",
+        "_rule",
+        "_second",
+        "data",
+        "grad",
+        "label",
+    )
 
     data: float
     """The number this Value holds."""
@@ -53,10 +66,10 @@ class Value:
     """d(root)/d(self) after ``root.backward()``; 0.0 until then. Assignable (to reset it)."""
     label: str
     """A name for drawings and messages; ``""`` if none."""
-    parents: tuple[Value, ...]
-    """The op's inputs in argument order, duplicates kept: ``(a + a).parents == (a, a)``."""
-    local_grads: tuple[float, ...]
-    """d(self)/d(parent) for each parent, recorded when the op ran."""
+    _first: Value | None
+    _second: Value | None
+    _d_first: float
+    _d_second: float
 
     def __init__(self, data: float, label: str = "") -> None:
         if type(label) is not str:
@@ -65,8 +78,8 @@ class Value:
         self.grad = 0.0
         self.label = label
         self._rule: Rule | None = None
-        self.parents = ()
-        self.local_grads = ()
+        self._first = None
+        self._second = None
 
     def __repr__(self) -> str:
         text = f"Value(data={self.data!r}, grad={self.grad!r}"
@@ -89,6 +102,25 @@ class Value:
                 "branch with ops (relu, abs) or do not compile this function."
             )
         return True
+
+    @property
+    def parents(self) -> tuple[Value, ...]:
+        """The op's inputs in argument order, duplicates kept: ``(a + a).parents == (a, a)``;
+        ``()`` for a leaf."""
+        first = self._first
+        if first is None:
+            return ()
+        second = self._second
+        return (first,) if second is None else (first, second)
+
+    @property
+    def local_grads(self) -> tuple[float, ...]:
+        """d(self)/d(parent) for each parent, recorded when the op ran."""
+        if self._first is None:
+            return ()
+        if self._second is None:
+            return (self._d_first,)
+        return (self._d_first, self._d_second)
 
     @property
     def op(self) -> str:
@@ -286,15 +318,16 @@ def _apply2(rule: Rule, a: Value, b: Value) -> Value:
     mode = current_mode.get()
     if mode is DEFAULT_MODE or mode.record:
         try:
-            out.local_grads = rule.local_grads(x, y, data)
+            out._d_first, out._d_second = rule.local_grads(x, y, data)
         except ArithmeticError:
-            out.local_grads = rule.local_grads_ieee(x, y, data)
+            out._d_first, out._d_second = rule.local_grads_ieee(x, y, data)
         out._rule = rule
-        out.parents = (a, b)
+        out._first = a
+        out._second = b
     else:
         out._rule = None
-        out.parents = ()
-        out.local_grads = ()
+        out._first = None
+        out._second = None
     if mode.anomaly:
         _check_forward(rule, (a, b), out)
     return out
@@ -313,15 +346,16 @@ def _unary(rule: Rule, a: Value) -> Value:
     mode = current_mode.get()
     if mode is DEFAULT_MODE or mode.record:
         try:
-            out.local_grads = rule.local_grads(x, data)
+            (out._d_first,) = rule.local_grads(x, data)
         except ArithmeticError:
-            out.local_grads = rule.local_grads_ieee(x, data)
+            (out._d_first,) = rule.local_grads_ieee(x, data)
         out._rule = rule
-        out.parents = (a,)
+        out._first = a
+        out._second = None
     else:
         out._rule = None
-        out.parents = ()
-        out.local_grads = ()
+        out._first = None
+        out._second = None
     if mode.anomaly:
         _check_forward(rule, (a,), out)
     return out
@@ -374,8 +408,8 @@ def _operand_or_none(x: object) -> Value | None:
         constant.data = float(x)
         constant.label = ""
         constant._rule = None
-        constant.parents = ()
-        constant.local_grads = ()
+        constant._first = None
+        constant._second = None
         return constant
     if isinstance(x, numbers.Real) and not isinstance(x, bool):
         return Constant(x)  # type: ignore[arg-type]
