@@ -30,6 +30,30 @@ BINARY_METHODS = {
 }
 """Binary methods and the rule each applies; reflected ones take ``other`` as the first input."""
 
+DOCS = {
+    "__add__": "self + other.",
+    "__radd__": "other + self.",
+    "__sub__": "self - other.",
+    "__rsub__": "other - self.",
+    "__mul__": "self * other.",
+    "__rmul__": "other * self.",
+    "__truediv__": "self / other: ±inf for a zero divisor, nan for 0 / 0.",
+    "__rtruediv__": "other / self.",
+    "__pow__": "self ** other: nan, never complex, for a negative base and non-integer exponent.",
+    "__rpow__": "other ** self.",
+    "__neg__": "-self.",
+    "__abs__": "|self|, with derivative 0 at 0.",
+    "exp": "e ** self.",
+    "log": "Natural logarithm: -inf at 0, nan below.",
+    "sqrt": "Square root: nan below 0.",
+    "tanh": "Hyperbolic tangent.",
+    "sigmoid": "1 / (1 + e ** -self), stable for every input.",
+    "relu": "max(0, self), with derivative 0 at 0.",
+    "sin": "Sine.",
+    "cos": "Cosine.",
+}
+"""Each method's docstring (the same as the stubs in ``Value``'s class body)."""
+
 UNARY_METHODS = {
     "__neg__": "neg",
     "__abs__": "abs",
@@ -112,5 +136,6 @@ def _compile(source: str, name: str, namespace: dict[str, Any]) -> Callable[...,
     exec(compile(source, f"<chainrule op {name}>", "exec"), namespace)  # noqa: S102 - rule text
     function: Callable[..., Any] = namespace["method"]
     function.__name__ = name
+    function.__doc__ = f"{DOCS[name]}\n\nRule: ``{namespace['rule'].formula}``."
     function.__source__ = source  # type: ignore[attr-defined]
     return function

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from typing import TYPE_CHECKING
 
 from autograd import ops
 from autograd.graph import backward as _backward
@@ -154,75 +155,71 @@ class Value:
             raise TypeError(f"grad_value must be a Value or None, got {type(value).__name__}")
         self._grad_value = value
 
-    # --- arithmetic: each is one rule of the table --------------------------------------------
-    def __add__(self, other: Value | float) -> Value:
-        return _binary(ops.ADD, self, other)
+    # --- ops ----------------------------------------------------------------------------------
+    # Each operator and function method is generated at import from the rule table's text (see
+    # autograd/fastops.py), so the class body holds no code for them: these stubs give their
+    # signatures and documentation to type checkers and readers.
+    if TYPE_CHECKING:
 
-    def __radd__(self, other: float) -> Value:
-        return _binary(ops.ADD, other, self)
+        def __add__(self, other: Value | float) -> Value:
+            """self + other."""
 
-    def __sub__(self, other: Value | float) -> Value:
-        return _binary(ops.SUB, self, other)
+        def __radd__(self, other: float) -> Value:
+            """other + self."""
 
-    def __rsub__(self, other: float) -> Value:
-        return _binary(ops.SUB, other, self)
+        def __sub__(self, other: Value | float) -> Value:
+            """self - other."""
 
-    def __mul__(self, other: Value | float) -> Value:
-        return _binary(ops.MUL, self, other)
+        def __rsub__(self, other: float) -> Value:
+            """other - self."""
 
-    def __rmul__(self, other: float) -> Value:
-        return _binary(ops.MUL, other, self)
+        def __mul__(self, other: Value | float) -> Value:
+            """self * other."""
 
-    def __truediv__(self, other: Value | float) -> Value:
-        return _binary(ops.DIV, self, other)
+        def __rmul__(self, other: float) -> Value:
+            """other * self."""
 
-    def __rtruediv__(self, other: float) -> Value:
-        return _binary(ops.DIV, other, self)
+        def __truediv__(self, other: Value | float) -> Value:
+            """self / other: ±inf for a zero divisor, nan for 0 / 0."""
 
-    def __pow__(self, other: Value | float) -> Value:
-        return _binary(ops.POW, self, other)
+        def __rtruediv__(self, other: float) -> Value:
+            """other / self."""
 
-    def __rpow__(self, other: float) -> Value:
-        return _binary(ops.POW, other, self)
+        def __pow__(self, other: Value | float) -> Value:
+            """self ** other: nan, never complex, for a negative base and non-integer exponent."""
 
-    def __neg__(self) -> Value:
-        return _unary(ops.NEG, self)
+        def __rpow__(self, other: float) -> Value:
+            """other ** self."""
 
-    def __abs__(self) -> Value:
-        return _unary(ops.ABS, self)
+        def __neg__(self) -> Value:
+            """-self."""
 
-    # --- functions ----------------------------------------------------------------------------
-    def exp(self) -> Value:
-        """e ** self."""
-        return _unary(ops.EXP, self)
+        def __abs__(self) -> Value:
+            """|self|, with derivative 0 at 0."""
 
-    def log(self) -> Value:
-        """Natural logarithm: -inf at 0, nan below."""
-        return _unary(ops.LOG, self)
+        def exp(self) -> Value:
+            """e ** self."""
 
-    def sqrt(self) -> Value:
-        """Square root: nan below 0."""
-        return _unary(ops.SQRT, self)
+        def log(self) -> Value:
+            """Natural logarithm: -inf at 0, nan below."""
 
-    def tanh(self) -> Value:
-        """Hyperbolic tangent."""
-        return _unary(ops.TANH, self)
+        def sqrt(self) -> Value:
+            """Square root: nan below 0."""
 
-    def sigmoid(self) -> Value:
-        """1 / (1 + e ** -self), stable for every input."""
-        return _unary(ops.SIGMOID, self)
+        def tanh(self) -> Value:
+            """Hyperbolic tangent."""
 
-    def relu(self) -> Value:
-        """max(0, self), with derivative 0 at 0."""
-        return _unary(ops.RELU, self)
+        def sigmoid(self) -> Value:
+            """1 / (1 + e ** -self), stable for every input."""
 
-    def sin(self) -> Value:
-        """Sine."""
-        return _unary(ops.SIN, self)
+        def relu(self) -> Value:
+            """max(0, self), with derivative 0 at 0."""
 
-    def cos(self) -> Value:
-        """Cosine."""
-        return _unary(ops.COS, self)
+        def sin(self) -> Value:
+            """Sine."""
+
+        def cos(self) -> Value:
+            """Cosine."""
 
     # --- graph --------------------------------------------------------------------------------
     def backward(self, grad: float = 1.0, create_graph: bool = False) -> None:
@@ -290,18 +287,7 @@ def _operand(x: object) -> Value:
 
 
 class _NotAnOperandError(Exception):
-    """Raised inside an operator whose other operand is not a number; it returns NotImplemented."""
-
-
-def _binary(rule: Rule, left: object, right: object) -> Value:
-    if type(left) is Value and type(right) is Value:  # the common case: no coercion to do
-        return _apply2(rule, left, right)
-    try:
-        a = _operand(left)
-        b = _operand(right)
-    except _NotAnOperandError:
-        return NotImplemented  # type: ignore[no-any-return]  # Python then asks the other operand
-    return _apply2(rule, a, b)
+    """Raised by _operand for an operand that is neither a Value nor a real number."""
 
 
 def _apply2(rule: Rule, a: Value, b: Value) -> Value:
@@ -417,9 +403,8 @@ def _operand_or_none(x: object) -> Value | None:
 
 
 def _install_specialised_methods() -> None:
-    """Replace the operator methods above with versions generated from the rule table (same
-    results, bit for bit, at about half the cost; see :mod:`autograd.fastops`). The methods as
-    written above stay the reference that type checkers and readers see."""
+    """Give Value its operator and function methods, generated from the rule table's text
+    (see :mod:`autograd.fastops`); the stubs in the class body describe them."""
     from autograd.fastops import specialised_methods
 
     machinery = {
@@ -432,7 +417,6 @@ def _install_specialised_methods() -> None:
         "apply2": _apply2,
     }
     for name, function in specialised_methods(ops.RULES, machinery).items():
-        function.__doc__ = getattr(Value, name).__doc__
         function.__qualname__ = f"Value.{name}"
         setattr(Value, name, function)
 

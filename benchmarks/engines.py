@@ -38,6 +38,19 @@ def initial_mlp() -> list[list[tuple[list[float], float]]]:
     ]
 
 
+def chainrule_mlp() -> Any:
+    """The W2 network as a chainrule MLP, with the initial weights of :func:`initial_mlp`."""
+    import nn
+
+    layers = initial_mlp()
+    return nn.MLP(
+        2,
+        SIZES[1:],
+        weights=[[ws for ws, _ in layer] for layer in layers],
+        biases=[[b for _, b in layer] for layer in layers],
+    )
+
+
 def moons() -> tuple[list[tuple[float, float]], list[float]]:
     points, labels = make_moons(100, noise=0.1, rng=random.Random(2))
     return points, [2.0 * label - 1.0 for label in labels]
@@ -221,13 +234,7 @@ class Chainrule:
         return step
 
     def w2(self) -> Callable[[], float]:
-        layers = initial_mlp()
-        model = self.nn.MLP(
-            2,
-            SIZES[1:],
-            weights=[[ws for ws, _ in layer] for layer in layers],
-            biases=[[b for _, b in layer] for layer in layers],
-        )
+        model = chainrule_mlp()
         parameters = model.parameters()
         optimizer = self.nn.SGD(parameters, lr=1.0)
         points, labels = moons()
@@ -292,13 +299,7 @@ class ChainruleCompiled:
         return step
 
     def w2(self) -> Callable[[], float]:
-        layers = initial_mlp()
-        model = self.nn.MLP(
-            2,
-            SIZES[1:],
-            weights=[[ws for ws, _ in layer] for layer in layers],
-            biases=[[b for _, b in layer] for layer in layers],
-        )
+        model = chainrule_mlp()
         parameters = model.parameters()
         points, labels = moons()
         n = len(points)
