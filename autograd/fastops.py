@@ -63,9 +63,18 @@ UNARY_METHODS = {
 _BINARY = """
 def method(self, other):
     if other.__class__ is not Value:
-        other = operand_or_none(other)
-        if other is None:
-            return NotImplemented
+        if other.__class__ is float:  # a number: a Constant, made here rather than in a call
+            constant = new(Constant)
+            constant.data = other
+            constant.label = ""
+            constant._rule = None
+            constant._first = None
+            constant._second = None
+            other = constant
+        else:
+            other = operand_or_none(other)
+            if other is None:
+                return NotImplemented
     a, b = {inputs}
     if get_mode() is not DEFAULT_MODE:
         return apply2(rule, a, b)
@@ -115,7 +124,7 @@ def specialised_methods(
     rules: dict[str, Rule], machinery: dict[str, Any]
 ) -> dict[str, Callable[..., Any]]:
     """One function per operator method, compiled from the rules' text. ``machinery`` provides
-    Value, new, get_mode, DEFAULT_MODE, operand_or_none, apply1 and apply2."""
+    Value, Constant, new, get_mode, DEFAULT_MODE, operand_or_none, apply1 and apply2."""
     methods: dict[str, Callable[..., Any]] = {}
     functions = {name: getattr(numerics, name) for name in RULE_FUNCTIONS}
     for method, (name, reflected) in BINARY_METHODS.items():

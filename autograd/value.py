@@ -409,6 +409,7 @@ def _install_specialised_methods() -> None:
 
     machinery = {
         "Value": Value,
+        "Constant": Constant,
         "new": _new,
         "get_mode": current_mode.get,
         "DEFAULT_MODE": DEFAULT_MODE,
