@@ -62,24 +62,20 @@ UNARY_METHODS = {
 
 _BINARY = """
 def method(self, other):
-    if other.__class__ is not Value:
-        if other.__class__ is float:  # a number: a Constant, made here rather than in a call
-            constant = new(Constant)
-            constant.data = other
-            constant.label = ""
-            constant._rule = None
-            constant._first = None
-            constant._second = None
-            other = constant
-        else:
-            other = operand_or_none(other)
-            if other is None:
-                return NotImplemented
+    cls = other.__class__
+    if cls is Value:
+        number = other.data
+    elif cls is float:  # a number is kept as it is, and made a Constant only when asked for
+        number = other
+    else:
+        other = operand_or_none(other)
+        if other is None:
+            return NotImplemented
+        number = other if other.__class__ is float else other.data
     a, b = {inputs}
+    x, y = {numbers}
     if get_mode() is not DEFAULT_MODE:
         return apply2(rule, a, b)
-    x = a.data
-    y = b.data
     try:
         out = {value}
         d_first = {d_first}
@@ -89,7 +85,6 @@ def method(self, other):
     node = new(Value)
     node.data = out
     node.grad = 0.0
-    node.label = ""
     node._rule = rule
     node._first = a
     node._second = b
@@ -111,7 +106,6 @@ def method(self):
     node = new(Value)
     node.data = out
     node.grad = 0.0
-    node.label = ""
     node._rule = rule
     node._first = self
     node._second = None
@@ -124,14 +118,15 @@ def specialised_methods(
     rules: dict[str, Rule], machinery: dict[str, Any]
 ) -> dict[str, Callable[..., Any]]:
     """One function per operator method, compiled from the rules' text. ``machinery`` provides
-    Value, Constant, new, get_mode, DEFAULT_MODE, operand_or_none, apply1 and apply2."""
+    Value, new, get_mode, DEFAULT_MODE, operand_or_none, apply1 and apply2."""
     methods: dict[str, Callable[..., Any]] = {}
     functions = {name: getattr(numerics, name) for name in RULE_FUNCTIONS}
     for method, (name, reflected) in BINARY_METHODS.items():
         rule = rules[name]
         inputs = "other, self" if reflected else "self, other"
-        source = _BINARY.format(inputs=inputs, value=rule.value, d_first=rule.grads[0],
-                                d_second=rule.grads[1])  # fmt: skip
+        numbers = "number, self.data" if reflected else "self.data, number"
+        source = _BINARY.format(inputs=inputs, numbers=numbers, value=rule.value,
+                                d_first=rule.grads[0], d_second=rule.grads[1])  # fmt: skip
         methods[method] = _compile(source, method, {**functions, **machinery, "rule": rule})
     for method, name in UNARY_METHODS.items():
         rule = rules[name]

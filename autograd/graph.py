@@ -10,6 +10,7 @@ import gc
 import math
 from typing import TYPE_CHECKING
 
+from autograd import value as _value  # for Value; value imports this module as it loads
 from autograd.modes import current_mode
 
 if TYPE_CHECKING:
@@ -28,21 +29,62 @@ def topological_order(root: Value, *, leaves: bool = False) -> list[Value]:
         return [root] if leaves else []
     order: list[Value] = []
     visited = {root}
-    stack = [(root, iter((root._first, root._second)))]
+    stack = [root]
     while stack:
-        node, parents = stack[-1]
-        for parent in parents:
+        # The Value on top of the stack goes down into its first unvisited input, if any, and
+        # is listed once it has none. A visited input is listed already: were it still on the
+        # stack, below this Value, the graph would have a cycle.
+        node = stack[-1]
+        inputs = (node._first, node._second)
+        if leaves and (inputs[0].__class__ is float or inputs[1].__class__ is float):
+            node.parents  # noqa: B018 - makes each number operand a Constant, to list it
+            inputs = (node._first, node._second)
+        for parent in inputs:
             if (
                 parent is not None
-                and (leaves or parent._first is not None)
+                and parent.__class__ is not float  # a number operand, when leaves are left out
+                and (leaves or parent._first is not None)  # type: ignore[union-attr]
                 and parent not in visited
             ):
-                visited.add(parent)
-                stack.append((parent, iter((parent._first, parent._second))))
+                visited.add(parent)  # type: ignore[arg-type]
+                stack.append(parent)  # type: ignore[arg-type]
                 break
         else:
             stack.pop()
             order.append(node)
+    return order
+
+
+_RESET = float("0.0")
+"""The 0.0 that ``backward`` writes into each interior grad before the pass. Being a private
+object, it also marks the Values visited: ``grad is _RESET`` replaces a set of visited Values.
+No grad keeps it after a pass, since every interior Value then receives a contribution."""
+
+
+def _reset_in_order(root: Value) -> list[Value]:
+    """:func:`topological_order` for backward: also resets every interior grad to 0.0."""
+    value_class = _value.Value
+    root.grad = _RESET
+    order: list[Value] = []
+    stack = [root]
+    while stack:
+        # The top Value goes down into its first input that is interior and not yet reached,
+        # or is listed if there is none. Interior Values are exactly those of class Value with
+        # inputs: ops make only Values, and a number operand is a float or a Constant.
+        node = stack[-1]
+        parent = node._first
+        if parent.__class__ is not value_class or parent._first is None or parent.grad is _RESET:
+            parent = node._second
+            if (
+                parent.__class__ is not value_class
+                or parent._first is None
+                or parent.grad is _RESET
+            ):
+                stack.pop()
+                order.append(node)
+                continue
+        parent.grad = _RESET
+        stack.append(parent)
     return order
 
 
@@ -61,27 +103,41 @@ def backward(root: Value, grad: float = 1.0) -> None:
     collecting = gc.isenabled()
     gc.disable()
     try:
-        order = topological_order(root)
         if current_mode.get().anomaly:
-            _backward_checked(root, grad, order)
+            _backward_checked(root, grad, topological_order(root))
             return
-        for node in order:
-            node.grad = 0.0
-        root.grad += grad
-        _accumulate(order)
+        if root._first is None:
+            root.grad += grad
+            return
+        try:
+            order = _reset_in_order(root)
+            root.grad += grad
+            _accumulate(order)
+        except BaseException:  # interrupted: no grad may keep the mark
+            for node in topological_order(root):
+                if node.grad is _RESET:
+                    node.grad = 0.0
+            raise
     finally:
         if collecting:
             gc.enable()
 
 
 def _accumulate(order: list[Value]) -> None:
-    """The chain rule over a topological order: ``parent.grad += local_grad * node.grad``."""
+    """The chain rule over a topological order: ``parent.grad += local_grad * node.grad``.
+    A number operand (a float) takes no gradient."""
+    value_class = _value.Value
     for node in reversed(order):
         upstream = node.grad
-        node._first.grad += node._d_first * upstream  # type: ignore[union-attr]  # interior
-        second = node._second
-        if second is not None:
-            second.grad += node._d_second * upstream
+        # A Constant ignores what is added; a leaf of a subclass of Value keeps it.
+        parent = node._first
+        if parent.__class__ is value_class or parent.__class__ is not float:
+            parent.grad += node._d_first * upstream  # type: ignore[union-attr]
+        parent = node._second
+        if parent.__class__ is value_class or (
+            parent is not None and parent.__class__ is not float
+        ):
+            parent.grad += node._d_second * upstream  # type: ignore[union-attr]
 
 
 def _backward_checked(root: Value, grad: float, order: list[Value]) -> None:

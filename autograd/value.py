@@ -12,8 +12,8 @@ import math
 import numbers
 from typing import TYPE_CHECKING
 
+from autograd import graph as _graph  # graph needs Value at run time: no names
 from autograd import ops
-from autograd.graph import backward as _backward
 from autograd.modes import DEFAULT_MODE, TracingError, current_mode, tracing
 from autograd.rule import Rule
 
@@ -48,27 +48,26 @@ class Value:
 
     # The inputs and their local derivatives live in four slots of the node itself, not in
     # tuples: one object per op is one allocation and one object for the garbage collector to
-    # track, where tuples would make three. ``parents`` and ``local_grads`` read them.
+    # track, where tuples would make three. ``parents`` and ``local_grads`` read them. An op's
+    # result leaves ``_label`` unset until it is given a label: one store fewer per op.
     __slots__ = (
         "_d_first",
         "_d_second",
         "_first",
         "_grad_value",
+        "_label",
         "_rule",
         "_second",
         "data",
         "grad",
-        "label",
     )
 
     data: float
     """The number this Value holds."""
     grad: float
     """d(root)/d(self) after ``root.backward()``; 0.0 until then. Assignable (to reset it)."""
-    label: str
-    """A name for drawings and messages; ``""`` if none."""
-    _first: Value | None
-    _second: Value | None
+    _first: Value | float | None  # float: a number operand, see ``parents``
+    _second: Value | float | None
     _d_first: float
     _d_second: float
 
@@ -77,7 +76,7 @@ class Value:
             raise TypeError(f"label must be a str, got {type(label).__name__}: {label!r}")
         self.data = data if type(data) is float else _as_float(data)
         self.grad = 0.0
-        self.label = label
+        self._label = label
         self._rule: Rule | None = None
         self._first = None
         self._second = None
@@ -105,14 +104,38 @@ class Value:
         return True
 
     @property
+    def label(self) -> str:
+        """A name for drawings and messages; ``""`` if none. Assignable, to a str."""
+        try:
+            return self._label
+        except AttributeError:
+            return ""
+
+    @label.setter
+    def label(self, label: str) -> None:
+        if type(label) is not str:
+            raise TypeError(f"label must be a str, got {type(label).__name__}: {label!r}")
+        self._label = label
+
+    @property
     def parents(self) -> tuple[Value, ...]:
         """The op's inputs in argument order, duplicates kept: ``(a + a).parents == (a, a)``;
-        ``()`` for a leaf."""
+        ``()`` for a leaf. A number operand, such as the 2 in ``x * 2``, is a :class:`Constant`.
+
+        (An op keeps a number operand as a plain float, which costs a third of a Constant; the
+        Constant is made the first time the parents are asked for, and kept.)
+        """
         first = self._first
         if first is None:
             return ()
+        if isinstance(first, float):
+            first = self._first = Constant(first)
         second = self._second
-        return (first,) if second is None else (first, second)
+        if second is None:
+            return (first,)
+        if isinstance(second, float):
+            second = self._second = Constant(second)
+        return (first, second)
 
     @property
     def local_grads(self) -> tuple[float, ...]:
@@ -247,7 +270,7 @@ class Value:
 
             backward_create_graph(self, seed)
         else:
-            _backward(self, seed)
+            _graph.backward(self, seed)
 
     def detach(self) -> Value:
         """A new leaf with the same data and label and no history: gradients stop here."""
@@ -290,7 +313,11 @@ class _NotAnOperandError(Exception):
     """Raised by _operand for an operand that is neither a Value nor a real number."""
 
 
-def _apply2(rule: Rule, a: Value, b: Value) -> Value:
+def _apply2(rule: Rule, a: Value | float, b: Value | float) -> Value:
+    if isinstance(a, float):
+        a = Constant(a)
+    if isinstance(b, float):
+        b = Constant(b)
     x = a.data
     y = b.data
     try:
@@ -300,7 +327,6 @@ def _apply2(rule: Rule, a: Value, b: Value) -> Value:
     out: Value = _new(Value)
     out.data = data
     out.grad = 0.0
-    out.label = ""
     mode = current_mode.get()
     if mode is DEFAULT_MODE or mode.record:
         try:
@@ -328,7 +354,6 @@ def _unary(rule: Rule, a: Value) -> Value:
     out: Value = _new(Value)
     out.data = data
     out.grad = 0.0
-    out.label = ""
     mode = current_mode.get()
     if mode is DEFAULT_MODE or mode.record:
         try:
@@ -385,21 +410,19 @@ def _check_forward(rule: Rule, inputs: tuple[Value, ...], out: Value) -> None:
         )
 
 
-def _operand_or_none(x: object) -> Value | None:
-    """``x`` as an operand (a Value, or a number made a Constant), or None for anything else."""
+def _operand_or_none(x: object) -> Value | float | None:
+    """``x`` as an op's operand: a Value as it is, a real number as a float (which the op keeps
+    until its parents are asked for, see :attr:`Value.parents`), None for anything else."""
     if isinstance(x, Value):
         return x
-    if type(x) is float or type(x) is int:
-        constant: Constant = _new(Constant)
-        constant.data = float(x)
-        constant.label = ""
-        constant._rule = None
-        constant._first = None
-        constant._second = None
-        return constant
-    if isinstance(x, numbers.Real) and not isinstance(x, bool):
-        return Constant(x)  # type: ignore[arg-type]
-    return None
+    if type(x) is int:
+        try:
+            return float(x)
+        except OverflowError:
+            pass  # _as_float says so
+    elif not isinstance(x, numbers.Real) or isinstance(x, bool):
+        return None
+    return _as_float(x)
 
 
 def _install_specialised_methods() -> None:

@@ -27,39 +27,42 @@ def main(engine_name: str) -> None:
     engine = ENGINES[engine_name]()
     prepared: dict[str, Callable[[], Any]] = {}
     for line in sys.stdin:
-        request = json.loads(line)
-        workload, arg = request["workload"], request.get("arg")
-        if request.get("gc", True):
-            gc.enable()
-        else:
-            gc.disable()
-        try:
-            if workload == "w4":
-                answer = {"seconds": 0.0, "result": engine.w4(arg)}
-            elif workload == "w5":
-                statement, namespace = engine.w5(arg)
-                timer = timeit.Timer(statement, globals=namespace)
-                answer = {"seconds": timer.timeit(W5_NUMBER) / W5_NUMBER, "result": 0.0}
-            else:
-                key = f"{workload}:{arg}"
-                if workload == "w3" or key not in prepared:  # each w3 run builds its own chain
-                    prepared[key] = (
-                        engine.w3(arg) if workload == "w3" else getattr(engine, workload)()
-                    )
-                repeat = BATCH.get(workload, 1)
-                start = time.perf_counter()
-                for _ in range(repeat):
-                    result = prepared[key]()
-                answer = {"seconds": (time.perf_counter() - start) / repeat, "result": result}
-        except RecursionError:
-            answer = {"error": "RecursionError"}
-        except NotImplementedError:
-            answer = {"error": "n/a"}
-        except Exception as error:
-            answer = {"error": f"{type(error).__name__}: {error}"}
-        finally:
-            gc.enable()
-        print(json.dumps(answer), flush=True)
+        print(json.dumps(answer(engine, json.loads(line), prepared)), flush=True)
+
+
+def answer(engine: Any, request: dict[str, Any], prepared: dict[str, Callable[[], Any]]) -> Any:
+    """Runs one request on ``engine`` with the collector on or off as asked, and restores it."""
+    workload, arg = request["workload"], request.get("arg")
+    collect = request.get("gc", True)
+    if collect:
+        gc.enable()
+    else:
+        gc.disable()
+    try:
+        if workload == "w4":
+            return {"seconds": 0.0, "result": engine.w4(arg)}
+        if workload == "w5":
+            statement, namespace = engine.w5(arg)
+            # timeit switches the collector off while it times: switch it back on if asked
+            setup = "gc.enable()" if collect else "pass"
+            timer = timeit.Timer(statement, setup, globals={**namespace, "gc": gc})
+            return {"seconds": timer.timeit(W5_NUMBER) / W5_NUMBER, "result": 0.0}
+        key = f"{workload}:{arg}"
+        if workload == "w3" or key not in prepared:  # each w3 run builds its own chain
+            prepared[key] = engine.w3(arg) if workload == "w3" else getattr(engine, workload)()
+        repeat = BATCH.get(workload, 1)
+        start = time.perf_counter()
+        for _ in range(repeat):
+            result = prepared[key]()
+        return {"seconds": (time.perf_counter() - start) / repeat, "result": result}
+    except RecursionError:
+        return {"error": "RecursionError"}
+    except NotImplementedError:
+        return {"error": "n/a"}
+    except Exception as error:
+        return {"error": f"{type(error).__name__}: {error}"}
+    finally:
+        gc.enable()
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ import textwrap
 
 import pytest
 
-from autograd import Value, topological_order
+from autograd import Constant, Value, topological_order
 
 
 def test_micrograd_readme_golden_numbers() -> None:
@@ -76,6 +76,43 @@ def test_backward_seed_and_leaf_root() -> None:
     with pytest.raises(TypeError, match="str"):
         leaf.backward("1")  # type: ignore[arg-type]
     assert leaf.grad == 3.0
+
+
+def test_an_interrupted_backward_leaves_the_next_one_right(monkeypatch: pytest.MonkeyPatch) -> None:
+    """backward marks the Values it has reset by the object in their grad; a pass stopped
+    midway (Ctrl-C) must not leave a mark that makes the next pass skip a Value."""
+    from autograd import graph
+
+    x = Value(2.0)
+    y = (x * x + x) * x  # dy/dx = 3x^2 + 2x = 16
+    with monkeypatch.context() as patch:
+        patch.setattr(graph, "_accumulate", lambda order: (_ for _ in ()).throw(KeyboardInterrupt))
+        with pytest.raises(KeyboardInterrupt):
+            y.backward()
+    x.grad = 0.0
+    y.backward()
+    assert x.grad == 16.0
+    assert y.parents[0].grad == 2.0  # d(u * x)/du = x
+
+
+def test_a_leaf_of_a_subclass_of_value_receives_its_gradient() -> None:
+    class Parameter(Value):
+        __slots__ = ()
+
+    w = Parameter(3.0)
+    (w * 2.0 + w * w).backward()
+    assert w.grad == 8.0
+
+
+def test_numbers_and_constants_take_no_gradient_but_pass_it_on() -> None:
+    x = Value(0.5)
+    c = Constant(4.0)
+    y = (2.0 * x) ** 3 / c - 1  # d/dx = 3 (2x)^2 * 2 / 4 = 1.5
+    y.backward()
+    assert x.grad == 1.5
+    assert c.grad == 0.0
+    assert all(p.grad == 0.0 for node in topological_order(y) for p in node.parents
+               if isinstance(p, Constant))  # fmt: skip
 
 
 def test_topological_order_puts_inputs_first() -> None:

@@ -5,6 +5,7 @@ sample of each workload; the results must agree across engines and with closed f
 
 from __future__ import annotations
 
+import gc
 import json
 import math
 import subprocess
@@ -72,3 +73,28 @@ def test_the_table_names_every_engine(report: dict[str, Any]) -> None:
     text = table(report)
     assert text.splitlines()[0] == "| workload | " + " | ".join(report["engines"]) + " |"
     assert "W3 largest N survived" in text
+
+
+@pytest.mark.parametrize("workload", ["w1", "w5"])
+@pytest.mark.parametrize("collect", [True, False])
+def test_each_workload_runs_with_the_collector_as_asked(workload: str, collect: bool) -> None:
+    """timeit, which times W5, switches the collector off unless told otherwise."""
+    sys.path.insert(0, str(SUITE.parent))
+    try:
+        import worker
+    finally:
+        sys.path.remove(str(SUITE.parent))
+    seen: list[bool] = []
+
+    class Probe:
+        def w1(self) -> Any:
+            return lambda: seen.append(gc.isenabled())
+
+        def w5(self, op: str) -> tuple[str, dict[str, Any]]:
+            return "seen.append(gc.isenabled())", {"seen": seen}
+
+    request = {"workload": workload, "arg": "*", "gc": collect}
+    assert "seconds" in worker.answer(Probe(), request, {})
+    assert seen
+    assert set(seen) == {collect}
+    assert gc.isenabled()

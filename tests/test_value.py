@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fractions
 import math
 from fractions import Fraction
 
@@ -35,6 +36,12 @@ def test_too_large_integer_is_a_clear_error() -> None:
 def test_label_must_be_a_string() -> None:
     with pytest.raises(TypeError, match="label must be a str, got int"):
         Value(1.0, label=3)  # type: ignore[arg-type]
+    product = Value(1.0, label="a") * 2
+    with pytest.raises(TypeError, match="label must be a str, got NoneType"):
+        product.label = None  # type: ignore[assignment]
+    assert product.label == ""
+    product.label = "twice a"
+    assert product.label == "twice a"
 
 
 def test_operators_with_numbers_on_either_side() -> None:
@@ -70,6 +77,24 @@ def test_parents_are_in_argument_order_with_duplicates() -> None:
     assert c.parents[1] is a
     assert c.op == "sub"
     assert c.local_grads == (1.0, -1.0)
+
+
+@pytest.mark.parametrize("number", [2, 2.0, fractions.Fraction(1, 2), True])
+def test_a_number_operand_is_one_constant_however_often_it_is_asked_for(number: object) -> None:
+    """An op keeps a number operand as a float; its parents show it as a Constant, the same
+    object every time, with the number as a float. bool is not a number here."""
+    a = Value(3.0)
+    if number is True:
+        with pytest.raises(TypeError):
+            a * number  # type: ignore[operator]
+        return
+    for result, index in ((a * number, 1), (number * a, 0)):  # type: ignore[operator]
+        constant = result.parents[index]
+        assert isinstance(constant, Constant)
+        assert type(constant.data) is float
+        assert constant.data == float(number)
+        assert result.parents[index] is constant
+        assert result.parents[1 - index] is a
 
 
 @pytest.mark.parametrize("name", ["exp", "log", "sqrt", "tanh", "sigmoid", "relu", "sin", "cos"])
