@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from autograd import numerics
-from autograd.rule import RULE_FUNCTIONS, Rule
+from autograd.rule import RULE_FUNCTIONS, Rule, float_text
 
 BINARY_METHODS = {
     "__add__": ("add", False),
@@ -67,6 +67,12 @@ def method(self, other):
         number = other.data
     elif cls is float:  # a number is kept as it is, and made a Constant only when asked for
         number = other
+    elif cls is int:
+        try:
+            number = other = float(other)
+        except OverflowError:
+            operand_or_none(other)  # raises, saying that the int is too large
+            raise
     else:
         other = operand_or_none(other)
         if other is None:
@@ -74,7 +80,7 @@ def method(self, other):
         number = other if other.__class__ is float else other.data
     a, b = {inputs}
     x, y = {numbers}
-    if get_mode() is not DEFAULT_MODE:
+    if switched_modes and get_mode() is not DEFAULT_MODE:
         return apply2(rule, a, b)
     try:
         out = {value}
@@ -95,7 +101,7 @@ def method(self, other):
 
 _UNARY = """
 def method(self):
-    if get_mode() is not DEFAULT_MODE:
+    if switched_modes and get_mode() is not DEFAULT_MODE:
         return apply1(rule, self)
     x = self.data
     try:
@@ -118,19 +124,20 @@ def specialised_methods(
     rules: dict[str, Rule], machinery: dict[str, Any]
 ) -> dict[str, Callable[..., Any]]:
     """One function per operator method, compiled from the rules' text. ``machinery`` provides
-    Value, new, get_mode, DEFAULT_MODE, operand_or_none, apply1 and apply2."""
+    Value, new, switched_modes, get_mode, DEFAULT_MODE, operand_or_none, apply1 and apply2."""
     methods: dict[str, Callable[..., Any]] = {}
     functions = {name: getattr(numerics, name) for name in RULE_FUNCTIONS}
     for method, (name, reflected) in BINARY_METHODS.items():
         rule = rules[name]
         inputs = "other, self" if reflected else "self, other"
         numbers = "number, self.data" if reflected else "self.data, number"
-        source = _BINARY.format(inputs=inputs, numbers=numbers, value=rule.value,
-                                d_first=rule.grads[0], d_second=rule.grads[1])  # fmt: skip
+        value, d_first, d_second = (float_text(text) for text in (rule.value, *rule.grads))
+        source = _BINARY.format(inputs=inputs, numbers=numbers, value=value, d_first=d_first,
+                                d_second=d_second)  # fmt: skip
         methods[method] = _compile(source, method, {**functions, **machinery, "rule": rule})
     for method, name in UNARY_METHODS.items():
         rule = rules[name]
-        source = _UNARY.format(value=rule.value, d_first=rule.grads[0])
+        source = _UNARY.format(value=float_text(rule.value), d_first=float_text(rule.grads[0]))
         methods[method] = _compile(source, method, {**functions, **machinery, "rule": rule})
     return methods
 

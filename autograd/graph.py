@@ -11,7 +11,7 @@ import math
 from typing import TYPE_CHECKING
 
 from autograd import value as _value  # for Value; value imports this module as it loads
-from autograd.modes import current_mode
+from autograd.modes import current_mode, switched_modes
 
 if TYPE_CHECKING:
     from autograd.value import Value
@@ -61,16 +61,57 @@ object, it also marks the Values visited: ``grad is _RESET`` replaces a set of v
 No grad keeps it after a pass, since every interior Value then receives a contribution."""
 
 
+_RECURSION = 100
+"""How deep backward's sort recurses before it goes on with a stack of its own. Recursion is
+the faster, but Python limits it (to 1,000 frames by default, counting the caller's)."""
+
+
 def _reset_in_order(root: Value) -> list[Value]:
     """:func:`topological_order` for backward: also resets every interior grad to 0.0."""
-    value_class = _value.Value
     root.grad = _RESET
     order: list[Value] = []
-    stack = [root]
+    try:
+        _visit(root, order, _RECURSION, _value.Value)
+    except RecursionError:  # called near Python's limit: start again, without recursion
+        _clear_marks(root)
+        root.grad = _RESET
+        order = []
+        _visit_with_stack(root, order, _value.Value)
+    return order
+
+
+def _clear_marks(root: Value) -> None:
+    """Replaces the mark in every grad below ``root`` by a plain 0.0."""
+    for node in topological_order(root):
+        if node.grad is _RESET:
+            node.grad = 0.0
+
+
+def _visit(node: Value, order: list[Value], depth: int, value_class: type[Value]) -> None:
+    """Marks and lists, each after its inputs, the interior Values below ``node`` not yet
+    reached, then ``node``; ``node`` is marked already. Interior Values are exactly those of
+    class Value with inputs: ops make only Values, and a number operand is a float or a
+    Constant. (The two inputs are written out, not looped over: a third faster.)"""
+    if not depth:
+        _visit_with_stack(node, order, value_class)
+        return
+    parent = node._first
+    if parent.__class__ is value_class and parent._first is not None and parent.grad is not _RESET:
+        parent.grad = _RESET
+        _visit(parent, order, depth - 1, value_class)
+    parent = node._second
+    if parent.__class__ is value_class and parent._first is not None and parent.grad is not _RESET:
+        parent.grad = _RESET
+        _visit(parent, order, depth - 1, value_class)
+    order.append(node)
+
+
+def _visit_with_stack(node: Value, order: list[Value], value_class: type[Value]) -> None:
+    """:func:`_visit` with an explicit stack, for any depth."""
+    stack = [node]
     while stack:
         # The top Value goes down into its first input that is interior and not yet reached,
-        # or is listed if there is none. Interior Values are exactly those of class Value with
-        # inputs: ops make only Values, and a number operand is a float or a Constant.
+        # or is listed if there is none.
         node = stack[-1]
         parent = node._first
         if parent.__class__ is not value_class or parent._first is None or parent.grad is _RESET:
@@ -85,7 +126,6 @@ def _reset_in_order(root: Value) -> list[Value]:
                 continue
         parent.grad = _RESET
         stack.append(parent)
-    return order
 
 
 def backward(root: Value, grad: float = 1.0) -> None:
@@ -103,7 +143,7 @@ def backward(root: Value, grad: float = 1.0) -> None:
     collecting = gc.isenabled()
     gc.disable()
     try:
-        if current_mode.get().anomaly:
+        if switched_modes and current_mode.get().anomaly:
             _backward_checked(root, grad, topological_order(root))
             return
         if root._first is None:
@@ -114,9 +154,7 @@ def backward(root: Value, grad: float = 1.0) -> None:
             root.grad += grad
             _accumulate(order)
         except BaseException:  # interrupted: no grad may keep the mark
-            for node in topological_order(root):
-                if node.grad is _RESET:
-                    node.grad = 0.0
+            _clear_marks(root)
             raise
     finally:
         if collecting:

@@ -20,9 +20,18 @@ class Mode(NamedTuple):
     anomaly: bool
     """Raise ``FloatingPointError`` where an op turns finite numbers into nan or inf."""
 
+    def __del__(self) -> None:
+        switched_modes.discard(id(self))
+
 
 DEFAULT_MODE = Mode(record=True, anomaly=False)
 current_mode: ContextVar[Mode] = ContextVar("chainrule_mode", default=DEFAULT_MODE)
+
+switched_modes: set[int] = set()
+"""The ids of the modes that blocks have switched to and that still exist. Empty, no context can
+be in a mode other than the default, so an op need not read ``current_mode``; a mode kept by a
+copied context (an asyncio task started inside the block) exists, and is found. Set and
+discard are single calls, safe across threads."""
 
 tracing: ContextVar[bool] = ContextVar("chainrule_tracing", default=False)
 """True while ``autograd.compile`` traces a function."""
@@ -35,7 +44,10 @@ class TracingError(TypeError):
 @contextmanager
 def _switched(**changes: bool) -> Iterator[None]:
     """Changes the current mode for the duration of a block, then restores it."""
-    token = current_mode.set(current_mode.get()._replace(**changes))
+    mode = current_mode.get()._replace(**changes)
+    switched_modes.add(id(mode))
+    token = current_mode.set(mode)
+    del mode  # the context holds it, for as long as the context exists
     try:
         yield
     finally:

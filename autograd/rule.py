@@ -5,7 +5,8 @@ derivative of the output with respect to each input, in ordinary arithmetic over
 ``x`` (and ``y``) and the output ``out``. The text is compiled three ways, so it is written once
 and read everywhere (the formula shown to people is the code that runs):
 
-- ``forward`` / ``local_grads``: on floats, the fast path;
+- ``forward`` / ``local_grads``: on floats, the fast path (where ``float(a)``, written for Values,
+  is just ``a``);
 - ``forward_ieee`` / ``local_grads_ieee``: on floats, with ``/`` replaced by the IEEE division of
   :mod:`autograd.numerics`, used when the fast path raises (``1 / 0.0`` gives ``inf``, not
   ``ZeroDivisionError``);
@@ -45,6 +46,22 @@ class _DivisionToIEEE(ast.NodeTransformer):
             call = ast.Call(ast.Name("_ieee_div", ast.Load()), [node.left, node.right], [])
             return ast.copy_location(call, node)
         return node
+
+
+class _FloatCallsRemoved(ast.NodeTransformer):
+    """Rewrites ``float(a)`` as ``a``: rule text calls float() to compare a Value's number
+    (``float(y) == 0.0``), and on floats it is the identity, which costs a call."""
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        self.generic_visit(node)
+        if isinstance(node.func, ast.Name) and node.func.id == "float" and len(node.args) == 1:
+            return node.args[0]
+        return node
+
+
+def float_text(text: str) -> str:
+    """Rule text as it runs on floats: with ``float(a)`` written ``a``."""
+    return ast.unparse(_FloatCallsRemoved().visit(ast.parse(text, mode="eval")))
 
 
 def _check_text(name: str, text: str, allowed: set[str]) -> None:
@@ -104,13 +121,14 @@ class Rule:
             )
         params = ", ".join(self.inputs)
         grads_tuple = f"({', '.join(grads)},)"
-        self.forward: FloatFunction = _lambda(params, value, _FLOAT_NAMESPACE, ieee=False)
-        self.forward_ieee: FloatFunction = _lambda(params, value, _IEEE_NAMESPACE, ieee=True)
+        float_value, float_grads = float_text(value), float_text(grads_tuple)
+        self.forward: FloatFunction = _lambda(params, float_value, _FLOAT_NAMESPACE, ieee=False)
+        self.forward_ieee: FloatFunction = _lambda(params, float_value, _IEEE_NAMESPACE, ieee=True)
         self.local_grads: GradsFunction = _lambda(
-            f"{params}, out", grads_tuple, _FLOAT_NAMESPACE, ieee=False
+            f"{params}, out", float_grads, _FLOAT_NAMESPACE, ieee=False
         )
         self.local_grads_ieee: GradsFunction = _lambda(
-            f"{params}, out", grads_tuple, _IEEE_NAMESPACE, ieee=True
+            f"{params}, out", float_grads, _IEEE_NAMESPACE, ieee=True
         )
         self._grads_on_values: GradsFunction | None = None
 

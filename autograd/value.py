@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from autograd import graph as _graph  # graph needs Value at run time: no names
 from autograd import ops
-from autograd.modes import DEFAULT_MODE, TracingError, current_mode, tracing
+from autograd.modes import DEFAULT_MODE, TracingError, current_mode, switched_modes, tracing
 from autograd.rule import Rule
 
 _new = object.__new__
@@ -434,6 +434,7 @@ def _install_specialised_methods() -> None:
         "Value": Value,
         "Constant": Constant,
         "new": _new,
+        "switched_modes": switched_modes,
         "get_mode": current_mode.get,
         "DEFAULT_MODE": DEFAULT_MODE,
         "operand_or_none": _operand_or_none,

@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from engines import ENGINES
 
 W5_NUMBER = 20_000
-BATCH = {"w1": 50}  # steps timed together, for workloads of microseconds
+BATCH = {"w1": 200}  # steps timed together, for workloads of microseconds
 
 
 def main(engine_name: str) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Callable, Sequence
+from operator import mul
 
 from autograd import Value
 from nn.module import Module
@@ -81,17 +82,20 @@ class Neuron(Module):
     def nin(self) -> int:
         return len(self.w)
 
-    def __call__(self, x: Inputs) -> Value:
-        if len(x) != len(self.w):
-            _check_inputs(x, len(self.w), "this neuron")
-        pairs = zip(self.w, x)
-        first_weight, first_input = next(pairs)
-        total = first_weight * first_input
-        for weight, xi in pairs:
-            total = total + weight * xi
+    def forward(self, x: Inputs) -> Value:
+        """``activation(w_0 x_0 + ... + w_{n-1} x_{n-1} + b)``, added left to right."""
+        w = self.w
+        if len(x) != len(w):
+            _check_inputs(x, len(w), "this neuron")
+        products = map(mul, w, x)
+        total: Value = sum(products, next(products))  # sum adds in C, in order
         if self.b is not None:
             total = total + self.b
         return ACTIVATIONS[self.activation](total)
+
+    def __call__(self, x: Inputs) -> Value:
+        """The same as :meth:`forward`."""
+        return self.forward(x)
 
     def __repr__(self) -> str:
         return f"Neuron({self.nin}, activation={self.activation!r}, bias={self.b is not None})"
@@ -131,10 +135,16 @@ class Layer(Module):
             for i in range(nout)
         ]
 
+    def forward(self, x: Inputs) -> list[Value]:
+        """Each neuron's output, in order."""
+        neurons = self.neurons
+        if len(x) != len(neurons[0].w):
+            _check_inputs(x, len(neurons[0].w), "this layer")
+        return [neuron.forward(x) for neuron in neurons]
+
     def __call__(self, x: Inputs) -> list[Value]:
-        if len(x) != len(self.neurons[0].w):
-            _check_inputs(x, len(self.neurons[0].w), "this layer")
-        return [neuron(x) for neuron in self.neurons]
+        """The same as :meth:`forward`."""
+        return self.forward(x)
 
     def __repr__(self) -> str:
         first = self.neurons[0]
@@ -189,14 +199,20 @@ class MLP(Module):
             for i in range(len(nouts))
         ]
 
-    def __call__(self, x: Inputs) -> Value | list[Value]:
-        nin = len(self.layers[0].neurons[0].w)
+    def forward(self, x: Inputs) -> Value | list[Value]:
+        """The last layer's output: a Value if it has one neuron, else a list."""
+        layers = self.layers
+        nin = len(layers[0].neurons[0].w)
         if len(x) != nin:
             _check_inputs(x, nin, "this MLP")
-        outputs = self.layers[0](x)
-        for layer in self.layers[1:]:
-            outputs = layer(outputs)
+        outputs = layers[0].forward(x)
+        for layer in layers[1:]:
+            outputs = layer.forward(outputs)
         return outputs[0] if len(outputs) == 1 else outputs
+
+    def __call__(self, x: Inputs) -> Value | list[Value]:
+        """The same as :meth:`forward`."""
+        return self.forward(x)
 
     def __repr__(self) -> str:
         sizes = [len(layer.neurons) for layer in self.layers]

@@ -9,7 +9,7 @@ import threading
 import pytest
 
 import autograd
-from autograd import Value, detect_anomaly, enable_grad, is_grad_enabled, no_grad
+from autograd import Value, detect_anomaly, enable_grad, is_grad_enabled, modes, no_grad
 
 
 def test_no_grad_records_nothing() -> None:
@@ -90,6 +90,30 @@ def test_no_grad_is_local_to_its_asyncio_task() -> None:
         return list(await asyncio.gather(quiet(), loud()))
 
     assert asyncio.run(main()) == ["", "mul"]
+
+
+def test_a_task_started_inside_no_grad_keeps_it_after_the_block() -> None:
+    """The task copies the context, mode included; the block has ended when the task runs."""
+
+    async def main() -> str:
+        with no_grad():
+            task = asyncio.create_task(product_op())
+        assert (Value(1.0) * 2).op == "mul"
+        return await task
+
+    async def product_op() -> str:
+        return (Value(1.0) * 2).op
+
+    assert asyncio.run(main()) == ""
+
+
+def test_a_mode_is_forgotten_once_no_context_holds_it() -> None:
+    """Ops skip reading the mode while no switched mode exists; that set must empty again."""
+    before = set(modes.switched_modes)  # modes that other contexts may still hold
+    with no_grad(), detect_anomaly():
+        assert len(modes.switched_modes - before) == 2
+    Value(1.0) * 2  # a read of the mode refreshes the variable's cache, which held the last one
+    assert modes.switched_modes <= before
 
 
 def test_detach_stops_gradients() -> None:

@@ -31,6 +31,10 @@ def test_non_real_data_is_a_type_error_naming_the_type(data: object) -> None:
 def test_too_large_integer_is_a_clear_error() -> None:
     with pytest.raises(OverflowError, match="too large for a float"):
         Value(10**400)
+    with pytest.raises(OverflowError, match="too large for a float"):
+        Value(1.0) * 10**400
+    with pytest.raises(OverflowError, match="too large for a float"):
+        10**400 - Value(1.0)
 
 
 def test_label_must_be_a_string() -> None:
