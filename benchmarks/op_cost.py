@@ -2,10 +2,11 @@
 
     python benchmarks/op_cost.py
 
-Times are the best of several timeit repeats (ns per op); backward is timed on a chain of
-600 op nodes (ns per node, best of 200). Memory per node is measured with
-tracemalloc: the bytes allocated while building a chain of 100,000 nodes, divided by the number
-of ops (every op allocates one node and its tuples, and a constant operand where there is one).
+Times are the best of several timeit repeats (ns per op; timeit switches the garbage collector
+off); backward is timed on a chain of 600 op nodes (ns per node, best of 200). Memory per node
+is measured with tracemalloc: the bytes allocated while building a chain of 100,000 nodes,
+divided by the number of ops (every op allocates its node, and micrograd's its tuples and
+closure too; chainrule keeps a number operand as a float).
 """
 
 from __future__ import annotations

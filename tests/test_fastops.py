@@ -10,6 +10,7 @@ import pytest
 
 from autograd import RULES, Constant, Value, apply
 from autograd.fastops import BINARY_METHODS, DOCS, UNARY_METHODS
+from autograd.rule import float_text
 
 SPECIAL = [0.0, -0.0, 1.0, -1.0, 0.5, -2.5, 3.0, 1000.0, -1000.0, 1e308, -1e308, 5e-324,
            math.inf, -math.inf, math.nan]  # fmt: skip
@@ -55,3 +56,15 @@ def test_numbers_on_either_side_become_constants() -> None:
         assert isinstance(constant, Constant)
         assert type(constant.data) is float
     assert operator.truediv(1, Value(0.0)).data == math.inf
+
+
+def test_float_calls_are_dropped_from_code_that_runs_on_floats() -> None:
+    """Rule text calls float() for Values; on floats the call is the identity and is dropped."""
+    assert float_text("0.0 if float(y) == 0.0 else y * power(x, y - 1.0)") == (
+        "0.0 if y == 0.0 else y * power(x, y - 1.0)"
+    )
+    assert "float(" in " ".join(RULES["pow"].grads)
+    derivatives = Value.__pow__.__source__.split("d_first = ")[1].split("except")[0]  # type: ignore[attr-defined]
+    assert "power(" in derivatives
+    assert "float(" not in derivatives
+    assert RULES["pow"].local_grads(0.0, 2.0, 0.0) == (0.0, 0.0)
