@@ -120,10 +120,11 @@ def run(quick: bool, smoke: bool = False) -> dict[str, Any]:
             }
         sizes = ([100, 1_000] if smoke else [100, 1_000, 10_000] if quick
                  else [100, 1_000, 10_000, 100_000, 1_000_000])  # fmt: skip
-        chain: dict[str, Any] = {}
-        for n in sizes:
-            chain[str(n)] = round_robin(workers, "w3", n, 1 if n >= 100_000 else 3, gc=True)
-        report["workloads"]["w3"] = chain
+        for key, collect in (("w3", True), ("w3 gc off", False)):
+            report["workloads"][key] = {
+                str(n): round_robin(workers, "w3", n, 1 if n >= 100_000 else 3, gc=collect)
+                for n in sizes
+            }
         report["workloads"]["w4"] = {kind: {w.engine: w.ask("w4", kind)["result"] for w in workers}
                                      for kind in ("sum", "chain")}  # fmt: skip
     finally:
@@ -165,16 +166,15 @@ def table(report: dict[str, Any]) -> str:
                  else row[e]["error"] for e in engines]  # fmt: skip
         lines.append(f"| W3 chain N={int(n):,} | " + " | ".join(cells) + " |")
     survived = []
-    exponents = []
     for engine in engines:
-        ok = [
-            (int(n), row[engine]["seconds"]) for n, row in chain.items() if "seconds" in row[engine]
-        ]
-        survived.append(f"{max(n for n, _ in ok):,}" if ok else "-")
-        large = [(n, t) for n, t in ok if n >= 1_000]
-        exponents.append(f"{scaling_exponent(large):.2f}" if len(large) >= 2 else "-")
+        ok = [int(n) for n, row in chain.items() if "seconds" in row[engine]]
+        survived.append(f"{max(ok):,}" if ok else "-")
     lines.append("| W3 largest N survived | " + " | ".join(survived) + " |")
-    lines.append("| W3 scaling exponent (N >= 1,000) | " + " | ".join(exponents) + " |")
+    for key, mode in (("w3", "gc on"), ("w3 gc off", "gc off")):
+        exponents = [_exponent(report["workloads"][key], engine) for engine in engines]
+        lines.append(
+            f"| W3 scaling exponent (N >= 1,000), {mode} | " + " | ".join(exponents) + " |"
+        )
     memory = report["workloads"]["w4"]
     for kind, row in memory.items():
         micro = row.get("micrograd")
@@ -185,6 +185,12 @@ def table(report: dict[str, Any]) -> str:
             cells.append("-" if missing else f"{size:.0f} B ({_ratio(size, micro)} mg)")
         lines.append(f"| W4 bytes/node, {kind} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def _exponent(chain: dict[str, Any], engine: str) -> str:
+    large = [(int(n), row[engine]["seconds"]) for n, row in chain.items()
+             if "seconds" in row[engine] and int(n) >= 1_000]  # fmt: skip
+    return f"{scaling_exponent(large):.2f}" if len(large) >= 2 else "-"
 
 
 def _time(seconds: float) -> str:
@@ -222,7 +228,8 @@ def main() -> None:
             "- W2: one full-batch step of micrograd's demo: MLP(2, [16, 16, 1]) on 100 two-moons "
             "points, hinge loss + 1e-4 L2.\n"
             "- W3: build and backpropagate the chain x -> x * 1.0001 + 0.0001 of N steps; time "
-            "per node, the largest N each engine survives, and the scaling exponent.\n"
+            "per node, the largest N each engine survives, and the scaling exponent (the slope of "
+            "log time against log N), also with the collector off.\n"
             "- W4: memory per node (tracemalloc) of a wide sum and a chain of 1e5 terms "
             "(PyTorch's tensors live outside tracemalloc's view).\n"
             "- W5: the cost of one `a * b` and one `a + b`.\n\n"
