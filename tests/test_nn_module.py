@@ -53,6 +53,31 @@ def test_neuron_computes_its_formula() -> None:
     assert linear.parameters() == linear.w
 
 
+def test_a_neuron_adds_its_products_left_to_right_and_the_bias_last() -> None:
+    """The graph, not only the number: ((w0 x0 + w1 x1) + w2 x2) + b, then the activation."""
+    neuron = Neuron(3, "relu", weights=[1.0, 2.0, 3.0], bias_value=0.5)
+    out = neuron.forward([4.0, 5.0, 6.0])
+    assert out.op == "relu"
+    with_bias = out.parents[0]
+    assert with_bias.op == "add"
+    assert with_bias.parents[1] is neuron.b
+    sums = with_bias.parents[0]
+    assert sums.parents[1].parents == (neuron.w[2], sums.parents[1].parents[1])
+    first_two = sums.parents[0]
+    assert [p.parents[0] for p in first_two.parents] == neuron.w[:2]
+    assert [p.parents[1].data for p in first_two.parents] == [4.0, 5.0]
+    assert out.data == 1.0 * 4.0 + 2.0 * 5.0 + 3.0 * 6.0 + 0.5
+
+
+def test_calling_a_module_is_its_forward() -> None:
+    model = MLP(2, [3, 2], activation="tanh")
+    called, forwarded = model([0.5, -1.0]), model.forward([0.5, -1.0])
+    assert isinstance(called, list)
+    assert isinstance(forwarded, list)
+    assert [v.data for v in called] == [v.data for v in forwarded]
+    assert model.layers[0]([0.5, -1.0])[2].data == model.layers[0].neurons[2]([0.5, -1.0]).data
+
+
 @pytest.mark.parametrize(("activation", "z", "expected"), [
     ("relu", -1.5, 0.0), ("relu", 1.5, 1.5), ("tanh", 0.5, math.tanh(0.5)),
     ("sigmoid", 0.5, 1 / (1 + math.exp(-0.5))), ("linear", -1.5, -1.5),
