@@ -6,10 +6,16 @@ A :class:`contextvars.ContextVar` keeps each mode local to its thread and to its
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 from typing import NamedTuple
+
+switched_modes: set[int] = set()
+"""The ids of the modes that blocks have switched to and that still exist. Empty, no context can
+be in a mode other than the default, so an op need not read ``current_mode``; a mode kept by a
+copied context (an asyncio task started inside the block) exists, and is found. Set and
+discard are single calls, safe across threads."""
 
 
 class Mode(NamedTuple):
@@ -20,18 +26,17 @@ class Mode(NamedTuple):
     anomaly: bool
     """Raise ``FloatingPointError`` where an op turns finite numbers into nan or inf."""
 
-    def __del__(self) -> None:
-        switched_modes.discard(id(self))
+    def __del__(self, forget: Callable[[int], None] = switched_modes.discard) -> None:
+        # bound at definition: Python's docs warn that at interpreter exit a __del__ may find
+        # the module's globals already deleted
+        forget(id(self))
 
 
 DEFAULT_MODE = Mode(record=True, anomaly=False)
 current_mode: ContextVar[Mode] = ContextVar("chainrule_mode", default=DEFAULT_MODE)
-
-switched_modes: set[int] = set()
-"""The ids of the modes that blocks have switched to and that still exist. Empty, no context can
-be in a mode other than the default, so an op need not read ``current_mode``; a mode kept by a
-copied context (an asyncio task started inside the block) exists, and is found. Set and
-discard are single calls, safe across threads."""
+"""The mode of the running context. Switch it only with the context managers below, which also
+record the new mode in ``switched_modes``: ops read this variable only when that set is not
+empty."""
 
 tracing: ContextVar[bool] = ContextVar("chainrule_tracing", default=False)
 """True while ``autograd.compile`` traces a function."""
