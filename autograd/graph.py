@@ -35,10 +35,8 @@ def topological_order(root: Value, *, leaves: bool = False) -> list[Value]:
         # is listed once it has none. A visited input is listed already: were it still on the
         # stack, below this Value, the graph would have a cycle.
         node = stack[-1]
-        inputs = (node._first, node._second)
-        if leaves and (inputs[0].__class__ is float or inputs[1].__class__ is float):
-            node.parents  # noqa: B018 - makes each number operand a Constant, to list it
-            inputs = (node._first, node._second)
+        # With leaves, number operands are listed too: ``parents`` makes them Constants.
+        inputs = node.parents if leaves else (node._first, node._second)
         for parent in inputs:
             if (
                 parent is not None
@@ -169,10 +167,10 @@ def _accumulate(order: list[Value]) -> None:
         upstream = node.grad
         # A Constant ignores what is added; a leaf of a subclass of Value keeps it.
         parent = node._first
-        if parent.__class__ is value_class or parent.__class__ is not float:
+        if parent.__class__ is not float:
             parent.grad += node._d_first * upstream  # type: ignore[union-attr]
         parent = node._second
-        if parent.__class__ is value_class or (
+        if parent.__class__ is value_class or (  # the common case first
             parent is not None and parent.__class__ is not float
         ):
             parent.grad += node._d_second * upstream  # type: ignore[union-attr]
