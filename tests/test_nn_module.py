@@ -62,7 +62,9 @@ def test_a_neuron_adds_its_products_left_to_right_and_the_bias_last() -> None:
     assert with_bias.op == "add"
     assert with_bias.parents[1] is neuron.b
     sums = with_bias.parents[0]
-    assert sums.parents[1].parents == (neuron.w[2], sums.parents[1].parents[1])
+    third = sums.parents[1]
+    assert third.parents[0] is neuron.w[2]
+    assert third.parents[1].data == 6.0
     first_two = sums.parents[0]
     assert [p.parents[0] for p in first_two.parents] == neuron.w[:2]
     assert [p.parents[1].data for p in first_two.parents] == [4.0, 5.0]
