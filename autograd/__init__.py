@@ -8,23 +8,47 @@ Examples:
     >>> round(x.grad, 6)  # 2x + cos(x)
     3.583853
 
-The derivative rules of every op live in one table, :mod:`autograd.ops`.
+The derivative rules of every op live in one table, :mod:`autograd.ops`. The modules form
+layers, each importing only those below it: ``numerics``, ``generated``, ``rule``, ``ops``,
+``modes``, ``value``, ``record``, ``graph``, ``functions``, ``higher``, ``methods`` (which
+gives Value its op methods), then the features ``trace``, ``gradcheck``, ``render``, ``draw``,
+``player`` and ``compiler``.
 """
 
+from typing import TYPE_CHECKING
+
+from autograd import functions as _functions
+from autograd import methods as _methods  # noqa: F401 - gives Value its op methods
 from autograd.compiler import CompiledFunction
 from autograd.compiler import compile_function as compile
 from autograd.draw import Graph, draw
-from autograd.functions import cos, exp, log, power, relu, sigmoid, sin, sqrt, tanh
 from autograd.gradcheck import GradcheckError, gradcheck
-from autograd.graph import backward, topological_order
+from autograd.graph import EdgeStep, Frame, backward, topological_order
 from autograd.higher import derivative, grad, hessian
 from autograd.modes import TracingError, detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from autograd.ops import RULES
 from autograd.player import StepThrough, step_through
+from autograd.record import apply
 from autograd.render import RenderError
 from autograd.rule import Rule
-from autograd.trace import EdgeStep, Frame, backward_steps, explain
-from autograd.value import Constant, Value, apply
+from autograd.trace import backward_steps, explain
+from autograd.value import Constant, Value
+
+# Every op's free function (exp, power, maximum, ...), from the rule table.
+globals().update({name: getattr(_functions, name) for name in _functions.__all__})
+if TYPE_CHECKING:
+    from autograd.functions import cos as cos
+    from autograd.functions import exp as exp
+    from autograd.functions import log as log
+    from autograd.functions import maximum as maximum
+    from autograd.functions import minimum as minimum
+    from autograd.functions import power as power
+    from autograd.functions import relu as relu
+    from autograd.functions import sigmoid as sigmoid
+    from autograd.functions import sin as sin
+    from autograd.functions import softplus as softplus
+    from autograd.functions import sqrt as sqrt
+    from autograd.functions import tanh as tanh
 
 __all__ = [
     "RULES",
@@ -43,25 +67,17 @@ __all__ = [
     "backward",
     "backward_steps",
     "compile",
-    "cos",
     "derivative",
     "detect_anomaly",
     "draw",
     "enable_grad",
-    "exp",
     "explain",
     "grad",
     "gradcheck",
     "hessian",
     "is_grad_enabled",
-    "log",
     "no_grad",
-    "power",
-    "relu",
-    "sigmoid",
-    "sin",
-    "sqrt",
     "step_through",
-    "tanh",
     "topological_order",
+    *_functions.__all__,
 ]

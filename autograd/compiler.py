@@ -22,13 +22,14 @@ from collections.abc import Callable, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from autograd import numerics
+from autograd.generated import compile_generated
 from autograd.graph import topological_order
 from autograd.modes import enable_grad, tracing
-from autograd.rule import RULE_FUNCTIONS, _DivisionToIEEE
-from autograd.value import Value, _as_float
+from autograd.numerics import div
+from autograd.rule import FLOAT_NAMESPACE, RULE_FUNCTIONS, DivisionToIEEE, contribution_text
+from autograd.value import Value, as_float
 
-RESERVED = {*RULE_FUNCTIONS, "float", "abs", "inf", "nan"}
+RESERVED = {*RULE_FUNCTIONS, "float", "abs", "inf", "nan", "upstream"}
 """Names the generated code uses for itself."""
 
 
@@ -102,10 +103,11 @@ def generate_source(output: Value, arguments: Sequence[Value], name: str = "comp
         assert rule is not None
         inputs = dict(zip(rule.inputs, (operand(p) for p in node.parents)))
         inputs["out"] = names[node]
+        inputs["upstream"] = gradient[node]
         for parent, text in zip(node.parents, rule.grads):
-            if parent in gradient:
-                local = _substitute(text, inputs)
-                lines.append(f"    {gradient[parent]} += ({local}) * {gradient[node]}")
+            if parent in gradient:  # a masked zero contributes exactly 0, as in eager
+                contribution = _substitute(contribution_text(text, "upstream"), inputs)
+                lines.append(f"    {gradient[parent]} += {contribution}")
     grads = ", ".join(gradient.get(a, "0.0") for a in arguments)
     lines.append(f"    return {operand(output)}, ({grads}{',' if len(arguments) == 1 else ''})")
     return "\n".join(lines) + "\n"
@@ -154,7 +156,7 @@ class CompiledFunction:
                     return self._fast(*numbers)
                 except ArithmeticError:
                     return self._safe(*numbers)  # type: ignore[misc]
-        values = [_as_float(x) for x in numbers]
+        values = [as_float(x) for x in numbers]
         if self._fast is None:
             self._trace(values)
         elif len(values) != self._arity:
@@ -174,13 +176,15 @@ class CompiledFunction:
 
 
 def _build(source: str) -> tuple[Callable[..., Any], Callable[..., Any]]:
-    namespace: dict[str, Any] = {name: getattr(numerics, name) for name in RULE_FUNCTIONS}
+    """The generated function twice: as written, and with IEEE division (for when the first
+    raises, as ``1 / 0.0`` does). Both sources are in linecache, for tracebacks."""
     tree = ast.parse(source)
     function_name = tree.body[0].name  # type: ignore[attr-defined]
-    exec(compile(tree, "<chainrule compiled>", "exec"), fast := dict(namespace))  # noqa: S102
-    safe_tree = ast.fix_missing_locations(_DivisionToIEEE().visit(ast.parse(source)))
-    safe = {**namespace, "_ieee_div": numerics.div}
-    exec(compile(safe_tree, "<chainrule compiled, IEEE>", "exec"), safe)  # noqa: S102
+    fast: dict[str, Any] = dict(FLOAT_NAMESPACE)
+    exec(compile_generated(source, f"compiled {function_name}", "exec"), fast)  # noqa: S102
+    safe_tree = DivisionToIEEE().visit(tree)
+    safe: dict[str, Any] = {**FLOAT_NAMESPACE, "_ieee_div": div}
+    exec(compile_generated(safe_tree, f"compiled {function_name}, IEEE", "exec"), safe)  # noqa: S102
     return fast[function_name], safe[function_name]
 
 

@@ -1,17 +1,20 @@
-"""The op functions as free functions: ``exp(v)`` for a Value, ``exp(2.0)`` for a number.
+"""The ops as free functions: ``exp(v)`` for a Value, ``exp(2.0)`` for a number.
 
-Given a Value each returns a Value (the same op as the method ``v.exp()``); given a real number
-it returns a float computed by the same rule. Rule text uses these names, which is how one rule
-runs on both floats and Values.
+One function per table entry that names one (``Rule.function``), made from the entry: given a
+Value (or, for two inputs, at least one Value) it applies the rule and returns a Value, the same
+op as the method ``v.exp()``; given real numbers it returns the float computed by the same rule.
+Rule text calls these names, which is how one rule runs on floats and on Values.
 """
 
 from __future__ import annotations
 
-from typing import Protocol, overload
+from typing import TYPE_CHECKING, Any, Protocol, overload
 
-from autograd import numerics, ops
+from autograd import numerics
+from autograd.ops import RULES
+from autograd.record import apply, apply1
 from autograd.rule import Rule
-from autograd.value import Value, _as_float, _unary, apply
+from autograd.value import Value, as_float
 
 
 class UnaryFunction(Protocol):
@@ -25,49 +28,71 @@ class UnaryFunction(Protocol):
     def __call__(self, x: float) -> float: ...
 
 
-def _function(rule: Rule, doc: str) -> UnaryFunction:
+class BinaryFunction(Protocol):
+    """A function of two operands: a Value if either is a Value, else a float."""
+
+    __name__: str
+
+    @overload
+    def __call__(self, x: float, y: float) -> float: ...
+    @overload
+    def __call__(self, x: Value | float, y: Value | float) -> Value | float: ...
+
+
+def _unary(rule: Rule) -> Any:
     def function(x: Value | float) -> Value | float:
         if isinstance(x, Value):
-            return _unary(rule, x)
-        number = _as_float(x)
+            return apply1(rule, x)
+        number = as_float(x, f"the input of {rule.function}")
         try:
             return rule.forward(number)
         except ArithmeticError:
             return rule.forward_ieee(number)
 
-    function.__name__ = function.__qualname__ = rule.name
-    function.__doc__ = f"{doc}\n\nRule: ``{rule.formula}``. {rule.note}".rstrip()
-    return function  # type: ignore[return-value]
+    return function
 
 
-exp = _function(ops.EXP, "e ** x for a Value or a number; inf where it overflows.")
-log = _function(ops.LOG, "The natural logarithm: log(0) = -inf, log(x < 0) = nan.")
-sqrt = _function(ops.SQRT, "The square root: nan below 0.")
-tanh = _function(ops.TANH, "The hyperbolic tangent.")
-sigmoid = _function(ops.SIGMOID, "The logistic function 1 / (1 + e ** -x), stable for every x.")
-relu = _function(ops.RELU, "max(0, x), with relu'(0) = 0.")
-sin = _function(ops.SIN, "The sine.")
-cos = _function(ops.COS, "The cosine.")
+def _binary(rule: Rule) -> Any:
+    def function(x: Value | float, y: Value | float) -> Value | float:
+        if isinstance(x, Value) or isinstance(y, Value):
+            return apply(rule, x, y)
+        a, b = (as_float(v, f"an input of {rule.function}") for v in (x, y))
+        try:
+            return rule.forward(a, b)
+        except ArithmeticError:
+            return rule.forward_ieee(a, b)
+
+    return function
 
 
-@overload
-def power(x: float, y: float) -> float: ...
-@overload
-def power(x: Value | float, y: Value | float) -> Value | float: ...
-def power(x: Value | float, y: Value | float) -> Value | float:
-    """x ** y; a Value if either is a Value, else the float of C99 ``pow`` (nan, not complex,
-    for a negative x and a non-integer y)."""
-    if isinstance(x, Value) or isinstance(y, Value):
-        return apply(ops.POW, x, y)
-    return numerics.power(_as_float(x), _as_float(y))
+def op_function(rule: Rule) -> Any:
+    """The free function of ``rule``, named and documented from its entry."""
+    function = _unary(rule) if rule.arity == 1 else _binary(rule)
+    function.__name__ = function.__qualname__ = rule.function or rule.name
+    function.__module__ = __name__
+    function.__doc__ = f"{rule.doc}\n\nRule: ``{rule.formula}``. {rule.note}".rstrip()
+    return function
+
+
+__all__ = [rule.function for rule in RULES.values() if rule.function]
+globals().update({rule.function: op_function(rule) for rule in RULES.values() if rule.function})
+
+if TYPE_CHECKING:  # the table's functions, for type checkers (tests/test_one_entry.py checks)
+    exp: UnaryFunction
+    log: UnaryFunction
+    sqrt: UnaryFunction
+    softplus: UnaryFunction
+    tanh: UnaryFunction
+    sigmoid: UnaryFunction
+    relu: UnaryFunction
+    sin: UnaryFunction
+    cos: UnaryFunction
+    power: BinaryFunction
+    maximum: BinaryFunction
+    minimum: BinaryFunction
 
 
 def sign(x: Value | float) -> float:
     """-1, 0 or 1 by the sign of x (0 at 0 and at nan). A step: its derivative is 0, so the
-    result is a plain float even for a Value."""
+    result is a plain float even for a Value (rule text uses it: abs' = sign)."""
     return numerics.sign(float(x))
-
-
-def step(x: Value | float) -> float:
-    """0 where x <= 0, else 1 (see :func:`autograd.numerics.step`); a plain float, as ``sign``."""
-    return numerics.step(float(x))

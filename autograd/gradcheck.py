@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from autograd.higher import hessian
 from autograd.modes import no_grad
-from autograd.value import Value, _as_float
+from autograd.value import Value, as_float
 
 
 class GradcheckError(Exception):
@@ -16,7 +17,7 @@ def _input_point(x: object, index: int) -> tuple[float, str]:
     if isinstance(x, Value):
         return x.data, x.label or f"input {index}"
     try:
-        return _as_float(x), f"input {index}"
+        return as_float(x), f"input {index}"
     except TypeError:
         raise TypeError(
             f"gradcheck inputs must be Values or real numbers; input {index} is "
@@ -95,8 +96,6 @@ def gradcheck(
         ) / (2.0 * eps)
         entries.append((f"d/d[{name} = {points[i]!r}]", analytic[i], numeric))
     if order == 2:
-        from autograd.higher import hessian  # needs the whole engine: imported late
-
         second = hessian(f, points)
         for j, name_j in enumerate(names):
             plus = _gradient_at(f, _shifted(points, j, eps))

@@ -1,20 +1,36 @@
-"""Graph algorithms: the topological order of a graph and the backward pass over it.
+"""Graph algorithms: the topological order of a graph, and the backward passes over it.
 
-Both are loops over an explicit stack, never recursion, so graph depth is bounded by memory,
-not by Python's recursion limit (a 1,000,000-node chain runs at the default limit).
+Two implementations of the chain rule, and no more:
+
+- :func:`backward`, the fast float loop of ``Value.backward()``: one sort that resets and marks
+  as it goes, then ``parent.grad += local_grad * upstream`` over the nodes in reverse order;
+- :func:`chain_rule`, the one shared walk of every other pass: the checked pass of
+  ``detect_anomaly``, the step-through frames (:mod:`autograd.trace`) and the recorded,
+  differentiable pass of ``create_graph`` (:mod:`autograd.higher`). It sums into a dictionary,
+  so a pass that fails or is interrupted changes no grad at all.
+
+Both give the same numbers bit for bit. Neither recurses without bound: graph depth is limited
+by memory, not by Python's recursion limit (a 1,000,000-node chain runs at the default limit).
 """
 
 from __future__ import annotations
 
 import gc
 import math
-from typing import TYPE_CHECKING
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
 
-from autograd import value as _value  # for Value; value imports this module as it loads
 from autograd.modes import current_mode, switched_modes
+from autograd.value import Constant, Value, describe
 
-if TYPE_CHECKING:
-    from autograd.value import Value
+Gradient = Any  # a float, or a Value when the pass is recorded
+
+GRADS_LOCK = threading.Lock()
+"""Held by every pass that writes grads, so that passes through one graph never interleave:
+two threads backpropagating through the same graph add exactly two passes' gradients. (Under
+the GIL threads take turns anyway; the lock makes each pass one turn.)"""
 
 
 def topological_order(root: Value, *, leaves: bool = False) -> list[Value]:
@@ -53,77 +69,24 @@ def topological_order(root: Value, *, leaves: bool = False) -> list[Value]:
     return order
 
 
-_RESET = float("0.0")
-"""The 0.0 that ``backward`` writes into each interior grad before the pass. Being a private
-object, it also marks the Values visited: ``grad is _RESET`` replaces a set of visited Values.
-No grad keeps it after a pass, since every interior Value then receives a contribution."""
+# --- the fast float pass ----------------------------------------------------------------------
+
+
+class _Mark(float):
+    """The 0.0 that a backward pass writes into each interior grad as its sort reaches it: a
+    float of its own per pass, so ``node.grad is mark`` means "visited by this pass", with no
+    set of visited Values. Every such grad then receives a contribution, and float arithmetic
+    on a mark gives a plain float, so no mark outlives a pass that completes. A pass that is
+    interrupted anywhere leaves marks that are 0.0 and mean nothing to the next pass, which has
+    a mark of its own: no clean-up is needed, and none can be cut short. (A float subclass has
+    identity on every Python implementation; PyPy compares only plain floats by value.)"""
+
+    __slots__ = ()
 
 
 _RECURSION = 100
 """How deep backward's sort recurses before it goes on with a stack of its own. Recursion is
 the faster, but Python limits it (to 1,000 frames by default, counting the caller's)."""
-
-
-def _reset_in_order(root: Value) -> list[Value]:
-    """:func:`topological_order` for backward: also resets every interior grad to 0.0."""
-    root.grad = _RESET
-    order: list[Value] = []
-    try:
-        _visit(root, order, _RECURSION, _value.Value)
-    except RecursionError:  # called near Python's limit: start again, without recursion
-        _clear_marks(root)
-        root.grad = _RESET
-        order = []
-        _visit_with_stack(root, order, _value.Value)
-    return order
-
-
-def _clear_marks(root: Value) -> None:
-    """Replaces the mark in every grad below ``root`` by a plain 0.0."""
-    for node in topological_order(root):
-        if node.grad is _RESET:
-            node.grad = 0.0
-
-
-def _visit(node: Value, order: list[Value], depth: int, value_class: type[Value]) -> None:
-    """Marks and lists, each after its inputs, the interior Values below ``node`` not yet
-    reached, then ``node``; ``node`` is marked already. Interior Values are exactly those of
-    class Value with inputs: ops make only Values, and a number operand is a float or a
-    Constant. (The two inputs are written out, not looped over: a third faster.)"""
-    if not depth:
-        _visit_with_stack(node, order, value_class)
-        return
-    parent = node._first
-    if parent.__class__ is value_class and parent._first is not None and parent.grad is not _RESET:
-        parent.grad = _RESET
-        _visit(parent, order, depth - 1, value_class)
-    parent = node._second
-    if parent.__class__ is value_class and parent._first is not None and parent.grad is not _RESET:
-        parent.grad = _RESET
-        _visit(parent, order, depth - 1, value_class)
-    order.append(node)
-
-
-def _visit_with_stack(node: Value, order: list[Value], value_class: type[Value]) -> None:
-    """:func:`_visit` with an explicit stack, for any depth."""
-    stack = [node]
-    while stack:
-        # The top Value goes down into its first input that is interior and not yet reached,
-        # or is listed if there is none.
-        node = stack[-1]
-        parent = node._first
-        if parent.__class__ is not value_class or parent._first is None or parent.grad is _RESET:
-            parent = node._second
-            if (
-                parent.__class__ is not value_class
-                or parent._first is None
-                or parent.grad is _RESET
-            ):
-                stack.pop()
-                order.append(node)
-                continue
-        parent.grad = _RESET
-        stack.append(parent)
 
 
 def backward(root: Value, grad: float = 1.0) -> None:
@@ -132,39 +95,102 @@ def backward(root: Value, grad: float = 1.0) -> None:
     Each interior Value's grad is reset to 0, then ``grad`` is added to the root's, then in
     reverse topological order every Value adds ``local_grad * upstream`` into each parent: by the
     time a Value is reached, every Value that uses it has contributed, so its grad is complete.
-    See :meth:`autograd.Value.backward` for the accumulation rule.
+    See :meth:`autograd.Value.backward` for the accumulation rule. Where the upstream gradient
+    is inf or nan, a local derivative that is zero by its rule's convention contributes exactly
+    0 (:mod:`autograd.rule`); elsewhere ``0 * upstream`` is 0 already.
 
     The garbage collector is paused during the pass (and restored as it was): the pass makes
     only short-lived objects without cycles, so a collection could free nothing and would only
     walk the whole graph again.
     """
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        if switched_modes and current_mode.get().anomaly:
-            _backward_checked(root, grad, topological_order(root))
-            return
-        if root._first is None:
-            root.grad += grad
-            return
+    with GRADS_LOCK:
+        collecting = gc.isenabled()
+        gc.disable()
         try:
-            order = _reset_in_order(root)
-            root.grad += grad
-            _accumulate(order)
-        except BaseException:  # interrupted: no grad may keep the mark
-            _clear_marks(root)
-            raise
-    finally:
-        if collecting:
-            gc.enable()
+            if switched_modes and current_mode.get().anomaly:
+                _backward_checked(root, grad)
+            elif root._first is None:
+                root.grad += grad
+            else:
+                order = _reset_in_order(root)
+                root.grad += grad
+                _accumulate(order)
+        finally:
+            if collecting:
+                gc.enable()
+
+
+def _reset_in_order(root: Value) -> list[Value]:
+    """The interior Values below ``root`` in topological order, each with its grad reset to 0
+    (to this pass's mark)."""
+    mark = root.grad = _Mark()
+    order: list[Value] = []
+    try:
+        _visit(root, order, _RECURSION, Value, mark)
+    except RecursionError:  # called near Python's limit: start again, without recursion
+        mark = root.grad = _Mark()  # the marks of the first try mean nothing now
+        order = []
+        try:
+            _visit_with_stack(root, order, Value, mark)
+        except RecursionError:
+            raise RecursionError(
+                "backward was called within a few frames of Python's recursion limit "
+                "(sys.getrecursionlimit()) and could not sort the graph; no grad was changed "
+                "but interior grads were reset. Call it from a shallower frame."
+            ) from None
+    return order
+
+
+def _visit(
+    node: Value, order: list[Value], depth: int, value_class: type[Value], mark: _Mark
+) -> None:
+    """Marks and lists, each after its inputs, the interior Values below ``node`` not yet
+    reached, then ``node``; ``node`` is marked already. Interior Values are exactly those of
+    class Value with inputs: ops make only Values, and a number operand is a float or a
+    Constant. (The two inputs are written out, not looped over: a third faster.)"""
+    if not depth:
+        _visit_with_stack(node, order, value_class, mark)
+        return
+    parent = node._first
+    if parent.__class__ is value_class and parent._first is not None and parent.grad is not mark:
+        parent.grad = mark
+        _visit(parent, order, depth - 1, value_class, mark)
+    parent = node._second
+    if parent.__class__ is value_class and parent._first is not None and parent.grad is not mark:
+        parent.grad = mark
+        _visit(parent, order, depth - 1, value_class, mark)
+    order.append(node)
+
+
+def _visit_with_stack(
+    node: Value, order: list[Value], value_class: type[Value], mark: _Mark
+) -> None:
+    """:func:`_visit` with an explicit stack, for any depth."""
+    stack = [node]
+    while stack:
+        # The top Value goes down into its first input that is interior and not yet reached,
+        # or is listed if there is none.
+        node = stack[-1]
+        parent = node._first
+        if parent.__class__ is not value_class or parent._first is None or parent.grad is mark:
+            parent = node._second
+            if parent.__class__ is not value_class or parent._first is None or parent.grad is mark:
+                stack.pop()
+                order.append(node)
+                continue
+        parent.grad = mark
+        stack.append(parent)
 
 
 def _accumulate(order: list[Value]) -> None:
     """The chain rule over a topological order: ``parent.grad += local_grad * node.grad``.
     A number operand (a float) takes no gradient."""
-    value_class = _value.Value
+    value_class = Value
     for node in reversed(order):
         upstream = node.grad
+        if upstream - upstream and node._rule.maskable:  # type: ignore[union-attr]
+            _pass_on_masked(node, upstream)  # inf or nan: masked zeros must give exactly 0
+            continue
         # A Constant ignores what is added; a leaf of a subclass of Value keeps it.
         parent = node._first
         if parent.__class__ is not float:
@@ -176,44 +202,185 @@ def _accumulate(order: list[Value]) -> None:
             parent.grad += node._d_second * upstream  # type: ignore[union-attr]
 
 
-def _backward_checked(root: Value, grad: float, order: list[Value]) -> None:
+def _pass_on_masked(node: Value, upstream: float) -> None:
+    check_recorded(node)
+    masks = masked_zeros(node)
+    for parent, local_grad, masked in zip((node._first, node._second), node.local_grads, masks):
+        if parent.__class__ is not float:
+            parent.grad += 0.0 if masked else local_grad * upstream  # type: ignore[union-attr]
+
+
+# --- what every pass needs to know of a node ---------------------------------------------------
+
+
+def _numbers(node: Value) -> tuple[float, ...]:
+    inputs = (node._first,) if node._second is None else (node._first, node._second)
+    return tuple(x if x.__class__ is float else x.data for x in inputs)  # type: ignore[union-attr]
+
+
+def _same(a: float, b: float) -> bool:
+    return a == b or (a != a and b != b)
+
+
+def check_recorded(node: Value) -> None:
+    """Raises RuntimeError if the inputs of ``node`` no longer give the value and the local
+    derivatives recorded when it was made: some Value's ``data`` changed since (as PyTorch's
+    version counter, which raises for a tensor modified in place after use)."""
+    rule = node._rule
+    assert rule is not None
+    numbers = _numbers(node)
+    try:
+        value = rule.forward(*numbers)
+        local_grads = rule.local_grads(*numbers, value)
+    except ArithmeticError:
+        value = rule.forward_ieee(*numbers)
+        local_grads = rule.local_grads_ieee(*numbers, value)
+    if _same(value, node.data) and all(map(_same, local_grads, node.local_grads)):
+        return
+    inputs = ", ".join(describe(parent) for parent in node.parents)
+    raise RuntimeError(
+        f"backward: {describe(node)} was recorded from other numbers than its inputs hold now "
+        f"({inputs}, which give {rule.name} = {value!r}): a Value's data changed after the "
+        "graph was computed (an optimizer step between the forward pass and backward?). "
+        "Compute the graph again from the current values."
+    )
+
+
+def masked_zeros(node: Value) -> tuple[bool, ...]:
+    """For each input of ``node``, whether its local derivative is zero by the rule's
+    convention, and so contributes exactly 0 (evaluated on the inputs' numbers: call
+    :func:`check_recorded` first)."""
+    rule = node._rule
+    assert rule is not None
+    if not rule.maskable:
+        return (False,) * rule.arity
+    return rule.masks(*_numbers(node), node.data)
+
+
+# --- the shared walk --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EdgeStep:
+    """One contribution: ``input.grad += local_grad * upstream``."""
+
+    input: Value
+    """The op's input that receives the contribution."""
+    index: int
+    """Its position among the op's inputs."""
+    local_grad: Gradient
+    """d(node)/d(input): recorded when the op ran, or computed on Values."""
+    contribution: Gradient
+    """local_grad * upstream (exactly 0 for a masked zero): what the chain rule adds to
+    input.grad (nothing for a Constant, which takes no gradient)."""
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One node of the backward pass: its complete gradient, passed on to each of its inputs."""
+
+    node: Value
+    upstream: Gradient
+    """d(root)/d(node), complete when the node is reached."""
+    edges: tuple[EdgeStep, ...]
+
+
+Start = Callable[[Value], Gradient]
+"""What a Value's sum starts from, before the pass's first contribution; None for nothing."""
+
+
+def chain_rule(
+    root: Value,
+    seed: Gradient,
+    start: Start,
+    on_values: Callable[[Value], tuple[Gradient, ...]] | None = None,
+    frames: list[Frame] | None = None,
+) -> dict[Value, Gradient]:
+    """d(root)/dv for root and every Value v below it (Constants take none), summed from
+    ``start(v)`` plus one contribution per edge, in reverse topological order. Writes no grad.
+
+    On floats (``on_values`` None) the local derivatives are the recorded ones, and where the
+    upstream gradient is inf or nan a masked zero contributes 0.0, as in :func:`backward`. With
+    ``on_values(node)`` giving each node's local derivatives as Values, the pass is recorded:
+    every node is first checked against its recorded numbers (:func:`check_recorded`) and masked
+    zeros contribute nothing. Given a list, ``frames`` receives one :class:`Frame` per node.
+    """
+    first = start(root)
+    totals: dict[Value, Gradient] = {root: seed if first is None else first + seed}
+    for node in reversed(topological_order(root)):
+        upstream = totals.get(node)
+        if upstream is None:
+            continue  # reached only through masked zeros: nothing flows from it
+        if on_values is not None:
+            check_recorded(node)
+            local_grads: tuple[Gradient, ...] = on_values(node)
+            masks = masked_zeros(node)
+        else:
+            local_grads = node.local_grads
+            masks = (False, False)
+            if upstream - upstream and node._rule.maskable:  # type: ignore[union-attr]
+                check_recorded(node)
+                masks = masked_zeros(node)
+        edges = []
+        for index, (parent, local_grad, masked) in enumerate(zip(node.parents, local_grads, masks)):
+            if masked:
+                if on_values is not None:
+                    continue
+                contribution: Gradient = 0.0
+            else:
+                contribution = local_grad * upstream
+            if frames is not None:
+                edges.append(EdgeStep(parent, index, local_grad, contribution))
+            if isinstance(parent, Constant):
+                continue
+            if parent in totals:
+                totals[parent] = totals[parent] + contribution
+            else:
+                begin = start(parent)
+                totals[parent] = contribution if begin is None else begin + contribution
+        if frames is not None:
+            frames.append(Frame(node, upstream, tuple(edges)))
+    return totals
+
+
+def start_as_backward(value: Value) -> float:
+    """The start of :func:`backward`'s sums: an interior grad is reset, a leaf's accumulates."""
+    return 0.0 if value._first is not None else value.grad
+
+
+def float_pass(root: Value, grad: float, frames: list[Frame] | None = None) -> None:
+    """:func:`backward` through the shared walk: the same grads, bit for bit, written only once
+    the whole pass has succeeded. Holds the lock; ``frames`` receives the pass's frames."""
+    with GRADS_LOCK:
+        totals = chain_rule(root, grad, start_as_backward, frames=frames)
+        _write_grads(totals.items())
+
+
+def _write_grads(totals: Iterable[tuple[Value, float]]) -> None:
+    for value, gradient in totals:
+        value.grad = gradient
+
+
+def _backward_checked(root: Value, grad: float) -> None:
     """The backward pass of ``detect_anomaly``: raises at the first non-finite contribution made
     from a finite upstream gradient and finite inputs, and then leaves every grad as it was."""
-    touched = {root: root.grad}
-    for node in order:
-        touched[node] = node.grad
-        for parent in node.parents:
-            touched[parent] = parent.grad
-    try:
-        for node in order:
-            node.grad = 0.0
-        root.grad += grad
-        _accumulate_checked(order)
-    except FloatingPointError:
-        for value, saved_grad in touched.items():
-            value.grad = saved_grad
-        raise
-
-
-def _accumulate_checked(order: list[Value]) -> None:
-    from autograd.value import Constant, describe
-
-    for node in reversed(order):
-        upstream = node.grad
+    frames: list[Frame] = []
+    totals = chain_rule(root, grad, start_as_backward, frames=frames)
+    for frame in frames:
+        node, upstream = frame.node, frame.upstream
         inputs_finite = all(math.isfinite(p.data) for p in node.parents)
-        for index, (parent, local_grad) in enumerate(zip(node.parents, node.local_grads)):
-            contribution = local_grad * upstream
+        for edge in frame.edges:
             if (
-                not math.isfinite(contribution)
+                not math.isfinite(edge.contribution)
                 and math.isfinite(upstream)
                 and inputs_finite
-                and not isinstance(parent, Constant)
+                and not isinstance(edge.input, Constant)
             ):
                 formula = f"; rule: {node.rule.formula}" if node.rule else ""
                 described = ", ".join(describe(p) for p in node.parents)
                 raise FloatingPointError(
                     f"detect_anomaly: the backward pass of {node.op} turned the finite upstream "
-                    f"gradient {upstream!r} into {contribution!r} for its input {index} "
-                    f"(local derivative {local_grad!r}); inputs: {described}{formula}"
+                    f"gradient {upstream!r} into {edge.contribution!r} for its input {edge.index} "
+                    f"(local derivative {edge.local_grad!r}); inputs: {described}{formula}"
                 )
-            parent.grad += contribution
+    _write_grads(totals.items())

@@ -1,9 +1,9 @@
 """Higher-order gradients: a backward pass that is itself recorded, and a functional API on it.
 
 The rule table's local derivatives are written in ordinary arithmetic, so the same text runs on
-Values (:meth:`autograd.rule.Rule.local_grads_on_values`). A backward pass that multiplies those
-Values by upstream Values records a graph of its own: its gradients can be differentiated again,
-to any order, with no second table. The first-order ``backward()`` does not come here.
+Values (:func:`local_grads_on_values`). The shared walk of :mod:`autograd.graph`, multiplying
+those Values by upstream Values, records a graph of its own: its gradients can be differentiated
+again, to any order, with no second table. The first-order ``backward()`` does not come here.
 """
 
 from __future__ import annotations
@@ -11,44 +11,64 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from autograd.graph import topological_order
+from autograd import functions
+from autograd.graph import GRADS_LOCK, Gradient, chain_rule
 from autograd.modes import enable_grad, no_grad
-from autograd.value import Constant, Value, _as_float
+from autograd.rule import RULE_FUNCTIONS, GradsFunction, Rule, compile_grads
+from autograd.value import Constant, Value, as_float
 
-Gradient = Any  # a float, or a Value when the pass is recorded
+VALUE_NAMESPACE: dict[str, object] = {
+    name: getattr(functions, name) for name in (*RULE_FUNCTIONS, "sign") if hasattr(functions, name)
+}
+"""What rule text's names mean on Values: the free functions of :mod:`autograd.functions`."""
+
+_on_values: dict[Rule, GradsFunction] = {}
+
+
+def local_grads_on_values(rule: Rule, *inputs_and_out: Any) -> tuple[Any, ...]:
+    """The rule's local derivatives evaluated on Values (or numbers): each a differentiable
+    Value, or a number where the rule gives a constant."""
+    compiled = _on_values.get(rule)
+    if compiled is None:
+        compiled = _on_values[rule] = compile_grads(rule, VALUE_NAMESPACE)
+    return compiled(*inputs_and_out)
+
+
+def _recorded_local_grads(node: Value) -> tuple[Gradient, ...]:
+    assert node.rule is not None
+    return local_grads_on_values(node.rule, *node.parents, node)
+
+
+def _nothing(value: Value) -> None:
+    return None
+
+
+def _zero(value: Value) -> float:
+    return 0.0
 
 
 def gradients(root: Value, seed: Gradient, create_graph: bool) -> dict[Value, Gradient]:
     """d(root)/dv for every Value v that root depends on (Constants excepted), as floats from the
     local derivatives recorded at forward time, or with ``create_graph`` as Values computed from
     the rules on Values (recorded, so differentiable). Touches no ``.grad``."""
-    grads: dict[Value, Gradient] = {root: seed}
-    for node in reversed(topological_order(root)):
-        upstream = grads[node]
-        rule = node.rule
-        if create_graph and rule is not None:
-            local_grads = rule.local_grads_on_values(*node.parents, node)
-        else:
-            local_grads = node.local_grads
-        for parent, local_grad in zip(node.parents, local_grads):
-            if isinstance(parent, Constant):
-                continue  # a number takes no gradient
-            contribution = local_grad * upstream
-            grads[parent] = grads[parent] + contribution if parent in grads else contribution
-    return grads
+    if create_graph:
+        with enable_grad():
+            return chain_rule(root, seed, _nothing, on_values=_recorded_local_grads)
+    return chain_rule(root, seed, _zero)
 
 
 def backward_create_graph(root: Value, seed: float) -> None:
     """``root.backward(seed, create_graph=True)``: the accumulation of :meth:`Value.backward`,
-    with each gradient also kept as a Value in ``grad_value``."""
-    with enable_grad():
+    with each gradient also kept as a Value in ``grad_value``. Nothing is written unless the
+    whole pass succeeds."""
+    with GRADS_LOCK:
         grads = gradients(root, Constant(seed), create_graph=True)
-        for node, gradient in grads.items():
-            gradient = gradient if isinstance(gradient, Value) else Constant(gradient)
-            if not node.parents and node.grad != 0.0:  # a leaf: accumulate
-                gradient = node.grad_value + gradient
-            node.grad_value = gradient
-            node.grad = gradient.data
+        with enable_grad():
+            for node, gradient in grads.items():
+                gradient = gradient if isinstance(gradient, Value) else Constant(gradient)
+                if node._first is None and node.grad != 0.0:  # a leaf: accumulate
+                    gradient = node.grad_value + gradient
+                node.grad_value = gradient
 
 
 def _check_inputs(inputs: Sequence[Value]) -> list[Value]:
@@ -80,8 +100,7 @@ def grad(
         raise TypeError(f"output must be a Value, got {type(output).__name__}")
     wanted = _check_inputs(inputs)
     if create_graph:
-        with enable_grad():
-            grads = gradients(output, Constant(1.0), create_graph=True)
+        grads = gradients(output, Constant(1.0), create_graph=True)
         return tuple(_as_value(grads.get(x, 0.0)) for x in wanted)
     with no_grad():
         grads = gradients(output, 1.0, create_graph=False)
@@ -104,7 +123,7 @@ def derivative(f: Callable[[Value], Value | float]) -> Callable[[Value | float],
     """
 
     def f_prime(x: Value | float) -> Value:
-        point = x if isinstance(x, Value) else Value(_as_float(x))
+        point = x if isinstance(x, Value) else Value(as_float(x))
         with enable_grad():
             y = f(point)
         if not isinstance(y, Value):
@@ -124,7 +143,7 @@ def hessian(f: Callable[..., Value | float], inputs: Sequence[float]) -> list[li
         >>> hessian(lambda x, y: x * x * y, [2.0, 3.0])   # [[2y, 2x], [2x, 0]]
         [[6.0, 4.0], [4.0, 0.0]]
     """
-    points = [Value(_as_float(x)) for x in inputs]
+    points = [Value(as_float(x)) for x in inputs]
     with enable_grad():
         y = f(*points)
     if not isinstance(y, Value):

@@ -96,7 +96,21 @@ def sign(x: float) -> float:
     return float((x > 0.0) - (x < 0.0))
 
 
-def step(x: float) -> float:
-    """The unit step: 0 where x <= 0, else 1. relu'(x) = step(relu(x)), so relu'(0) = 0 and, as in
-    PyTorch (whose mask is ``out <= 0``), a nan passes its gradient through."""
-    return 0.0 if x <= 0.0 else 1.0
+def softplus(x: float) -> float:
+    """log(1 + e^x), computed as log1p(e^-|x|) + max(x, 0) so that e^x never overflows:
+    softplus(1000) = 1000, softplus(-1000) = 0 (PyTorch's ``logaddexp(x, 0)``)."""
+    return math.log1p(math.exp(-abs(x))) + (x if x > 0.0 else 0.0)
+
+
+def maximum(x: float, y: float) -> float:
+    """The larger of x and y; nan if either is nan, as PyTorch's ``maximum``."""
+    if x != x or y != y:
+        return nan
+    return x if x >= y else y
+
+
+def minimum(x: float, y: float) -> float:
+    """The smaller of x and y; nan if either is nan, as PyTorch's ``minimum``."""
+    if x != x or y != y:
+        return nan
+    return x if x <= y else y

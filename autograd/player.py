@@ -17,8 +17,8 @@ from pathlib import Path
 from string import Template
 
 from autograd.draw import DEFAULT_MAX_NODES, Graph, draw
+from autograd.graph import Frame
 from autograd.trace import (
-    Frame,
     backward_steps,
     explain_lines,
     format_number,

@@ -2,20 +2,23 @@
 
 A rule is text such as ``Rule("mul", "x * y", grads=("y", "x"))``: the output and the partial
 derivative of the output with respect to each input, in ordinary arithmetic over the inputs
-``x`` (and ``y``) and the output ``out``. The text is compiled three ways, so it is written once
-and read everywhere (the formula shown to people is the code that runs):
+``x`` (and ``y``) and the output ``out``. The text is compiled here for floats, twice:
 
-- ``forward`` / ``local_grads``: on floats, the fast path (where ``float(a)``, written for Values,
-  is just ``a``);
-- ``forward_ieee`` / ``local_grads_ieee``: on floats, with ``/`` replaced by the IEEE division of
+- ``forward`` / ``local_grads``: the fast path (where ``float(a)``, written for Values, is ``a``);
+- ``forward_ieee`` / ``local_grads_ieee``: with ``/`` replaced by the IEEE division of
   :mod:`autograd.numerics`, used when the fast path raises (``1 / 0.0`` gives ``inf``, not
-  ``ZeroDivisionError``);
-- :meth:`Rule.local_grads_on_values`: on :class:`~autograd.Value` inputs, so a derivative is itself
-  differentiable (higher-order gradients).
+  ``ZeroDivisionError``).
 
-In rule text, names such as ``exp`` or ``power`` are the functions of :mod:`autograd.numerics` on
-floats and the functions of :mod:`autograd.functions` on Values. ``**`` is not allowed: on floats
-it can return a complex number, so rules write ``power(x, y)``.
+:func:`compile_grads` compiles the same text for any other namespace: :mod:`autograd.higher`
+runs it on Values, so a derivative is itself differentiable. Names such as ``exp`` or ``power``
+are the functions of :mod:`autograd.numerics` on floats. ``**`` is not allowed: on floats it can
+return a complex number, so rules write ``power(x, y)``.
+
+**Masked zeros.** A derivative written ``0.0 if condition else expression`` is *zero by the
+rule's convention* where the condition holds (relu below 0, the base of ``pow`` at exponent 0).
+As PyTorch's ``where``, such a zero contributes exactly 0 to the chain rule even when the
+upstream gradient is inf or nan, where ``0 * inf`` would be nan: the chain rule multiplies the
+upstream gradient into each branch (:func:`contribution_text`), and a literal 0 stays 0.
 """
 
 from __future__ import annotations
@@ -25,19 +28,27 @@ from collections.abc import Callable
 from typing import Any
 
 from autograd import numerics
+from autograd.generated import compile_generated
 
 FloatFunction = Callable[..., float]
 GradsFunction = Callable[..., tuple[Any, ...]]
+MasksFunction = Callable[..., tuple[bool, ...]]
 
-RULE_FUNCTIONS = ("exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "power", "sign", "step")
-"""The functions rule text may call, by name."""
+RULE_FUNCTIONS = tuple(
+    name
+    for name, function in vars(numerics).items()
+    if callable(function) and getattr(function, "__module__", "") == numerics.__name__
+    and not name.startswith("_")
+)  # fmt: skip
+"""The functions rule text may call, by name: those of :mod:`autograd.numerics`."""
 
-_FLOAT_NAMESPACE: dict[str, object] = {name: getattr(numerics, name) for name in RULE_FUNCTIONS}
-_IEEE_NAMESPACE: dict[str, object] = {**_FLOAT_NAMESPACE, "_ieee_div": numerics.div}
+FLOAT_NAMESPACE: dict[str, object] = {name: getattr(numerics, name) for name in RULE_FUNCTIONS}
+"""What rule text's names mean on floats."""
+_IEEE_NAMESPACE: dict[str, object] = {**FLOAT_NAMESPACE, "_ieee_div": numerics.div}
 _INPUT_NAMES = ("x", "y")
 
 
-class _DivisionToIEEE(ast.NodeTransformer):
+class DivisionToIEEE(ast.NodeTransformer):
     """Rewrites ``a / b`` as ``_ieee_div(a, b)``."""
 
     def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
@@ -59,9 +70,75 @@ class _FloatCallsRemoved(ast.NodeTransformer):
         return node
 
 
+class _ComparedAsNumbers(ast.NodeTransformer):
+    """Rewrites each operand of a comparison ``a < b`` as ``float(a)``: on Values, rule text
+    compares their numbers (a Value defines no ``<``)."""
+
+    def visit_Compare(self, node: ast.Compare) -> ast.AST:
+        self.generic_visit(node)
+        node.left = _float_of(node.left)
+        node.comparators = [_float_of(operand) for operand in node.comparators]
+        return node
+
+
+def _float_of(expression: ast.expr) -> ast.expr:
+    return ast.Call(ast.Name("float", ast.Load()), [expression], [])
+
+
 def float_text(text: str) -> str:
     """Rule text as it runs on floats: with ``float(a)`` written ``a``."""
     return ast.unparse(_FloatCallsRemoved().visit(ast.parse(text, mode="eval")))
+
+
+def _is_zero(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and type(node.value) in (int, float) and node.value == 0
+
+
+def _mask(node: ast.expr) -> ast.expr | None:
+    """An expression true where the derivative ``node`` is a masked zero; None if it never is."""
+    if _is_zero(node):
+        return ast.Constant(True)
+    if isinstance(node, ast.IfExp):
+        body, orelse = _mask(node.body), _mask(node.orelse)
+        if body is None and orelse is None:
+            return None
+        return ast.IfExp(node.test, body or ast.Constant(False), orelse or ast.Constant(False))
+    return None
+
+
+def mask_text(grad: str) -> str | None:
+    """Where the derivative ``grad`` is zero by the rule's convention, as a condition on ``x``,
+    ``y`` and ``out``; None where it never is.
+
+    Examples:
+        >>> mask_text("0.0 if out <= 0.0 else 1.0")
+        'True if out <= 0.0 else False'
+        >>> print(mask_text("y"))
+        None
+    """
+    mask = _mask(ast.parse(float_text(grad), mode="eval").body)
+    return None if mask is None else ast.unparse(mask)
+
+
+def contribution_text(grad: str, upstream: str) -> str:
+    """The chain rule's ``local derivative * upstream`` for the derivative text ``grad``, with
+    the upstream gradient multiplied into each branch, so a masked zero stays exactly 0.
+
+    Examples:
+        >>> contribution_text("0.0 if y == 0.0 else y * x", "g")
+        '0.0 if y == 0.0 else y * x * g'
+        >>> contribution_text("x + y", "g")
+        '(x + y) * g'
+    """
+
+    def scaled(node: ast.expr) -> ast.expr:
+        if _is_zero(node):
+            return ast.Constant(0.0)
+        if isinstance(node, ast.IfExp):
+            return ast.IfExp(node.test, scaled(node.body), scaled(node.orelse))
+        return ast.BinOp(node, ast.Mult(), ast.Name(upstream, ast.Load()))
+
+    return ast.unparse(scaled(ast.parse(float_text(grad), mode="eval").body))
 
 
 def _check_text(name: str, text: str, allowed: set[str]) -> None:
@@ -73,15 +150,42 @@ def _check_text(name: str, text: str, allowed: set[str]) -> None:
             raise ValueError(f"rule {name!r}: unknown name {node.id!r} in {text!r}")
 
 
-def _lambda(params: str, body: str, namespace: dict[str, object], ieee: bool) -> Any:
+def _lambda(
+    name: str, params: str, body: str, namespace: dict[str, object], ieee: bool = False
+) -> Any:
     tree = ast.parse(f"lambda {params}: {body}", mode="eval")
     if ieee:
-        tree = ast.fix_missing_locations(_DivisionToIEEE().visit(tree))
-    return eval(compile(tree, "<rule>", "eval"), dict(namespace))  # noqa: S307 - our own rule text
+        tree = DivisionToIEEE().visit(tree)
+    code = compile_generated(tree, f"rule {name}", "eval")
+    return eval(code, dict(namespace))  # noqa: S307 - our own rule text
+
+
+def compile_grads(rule: Rule, namespace: dict[str, object]) -> GradsFunction:
+    """The rule's local derivatives as a function of ``(x[, y], out)`` whose names (``exp``,
+    ``power``, ...) mean what ``namespace`` says: :mod:`autograd.higher` passes the functions
+    that work on Values."""
+    params = ", ".join(rule.inputs)
+    grads = _ComparedAsNumbers().visit(ast.parse(f"({', '.join(rule.grads)},)", mode="eval"))
+    body = ast.unparse(ast.fix_missing_locations(grads))
+    return _lambda(rule.name, f"{params}, out", body, namespace)  # type: ignore[no-any-return]
 
 
 class Rule:
-    """One primitive op: its name, its value and the local derivative of each input.
+    """One primitive op: its name, its value and the local derivative of each input, and how
+    it meets the user (method names, free function, docs) and the tests (oracles and a domain).
+
+    - ``methods``: the ``Value`` methods that apply it; for two inputs, the first takes
+      ``(self, other)`` and a second, reflected one takes ``(other, self)``.
+    - ``function``: the name of its free function in ``autograd`` (``exp(v)``), or None.
+    - ``doc``: one sentence for the methods' and the function's docstrings.
+    - ``oracle``: the op as an expression of ``x`` (and ``y``) in plain math, with the names
+      ``exp log sqrt sin cos tanh power abs max min``; the tests evaluate it in mpmath (values
+      and derivatives at 80 digits) and in sympy (symbolic second derivatives).
+    - ``kink``: where the op has no derivative, as an expression that is 0 there (``x`` for
+      relu); the tests keep random programs away from it.
+    - ``torch``: the op as an expression of ``torch`` on tensors, for the tests.
+    - ``domain``: points where the op is smooth, at which the tests compare value and
+      derivatives with the oracle (edges where it has no derivative are tested apart).
 
     Examples:
         >>> mul = Rule("mul", "x * y", grads=("y", "x"))
@@ -92,45 +196,87 @@ class Rule:
     """
 
     __slots__ = (
-        "_grads_on_values",
         "arity",
+        "doc",
+        "domain",
         "forward",
         "forward_ieee",
+        "function",
         "grads",
         "inputs",
+        "kink",
         "local_grads",
         "local_grads_ieee",
+        "maskable",
+        "masks",
+        "methods",
         "name",
         "note",
+        "oracle",
+        "torch",
         "value",
     )
 
-    def __init__(self, name: str, value: str, *, grads: tuple[str, ...], note: str = "") -> None:
+    def __init__(
+        self,
+        name: str,
+        value: str,
+        *,
+        grads: tuple[str, ...],
+        note: str = "",
+        methods: tuple[str, ...] = (),
+        function: str | None = None,
+        doc: str = "",
+        oracle: str = "",
+        kink: str = "",
+        torch: str = "",
+        domain: tuple[tuple[float, ...], ...] = (),
+    ) -> None:
         if not 1 <= len(grads) <= len(_INPUT_NAMES):
             raise ValueError(f"rule {name!r}: expected 1 or 2 local derivatives, got {len(grads)}")
         self.name = name
         self.value = value
         self.grads = grads
         self.note = note
+        self.methods = methods
+        self.function = function
+        self.doc = doc
+        self.oracle = oracle
+        self.kink = kink
+        self.torch = torch
+        self.domain = domain
         self.arity = len(grads)
         self.inputs = _INPUT_NAMES[: self.arity]
-        _check_text(name, value, set(self.inputs) | set(RULE_FUNCTIONS) | {"abs"})
+        if any(len(point) != self.arity for point in domain):
+            raise ValueError(f"rule {name!r}: every domain point needs {self.arity} number(s)")
+        allowed = set(self.inputs) | set(RULE_FUNCTIONS) | {"abs"}
+        _check_text(name, value, allowed)
         for text in grads:
-            _check_text(
-                name, text, set(self.inputs) | set(RULE_FUNCTIONS) | {"out", "float", "abs"}
-            )
+            _check_text(name, text, allowed | {"out", "float"})
         params = ", ".join(self.inputs)
-        grads_tuple = f"({', '.join(grads)},)"
-        float_value, float_grads = float_text(value), float_text(grads_tuple)
-        self.forward: FloatFunction = _lambda(params, float_value, _FLOAT_NAMESPACE, ieee=False)
-        self.forward_ieee: FloatFunction = _lambda(params, float_value, _IEEE_NAMESPACE, ieee=True)
+        float_value = float_text(value)
+        float_grads = float_text(f"({', '.join(grads)},)")
+        self.forward: FloatFunction = _lambda(name, params, float_value, FLOAT_NAMESPACE)
+        self.forward_ieee: FloatFunction = _lambda(
+            name, params, float_value, _IEEE_NAMESPACE, ieee=True
+        )
         self.local_grads: GradsFunction = _lambda(
-            f"{params}, out", float_grads, _FLOAT_NAMESPACE, ieee=False
+            name, f"{params}, out", float_grads, FLOAT_NAMESPACE
         )
         self.local_grads_ieee: GradsFunction = _lambda(
-            f"{params}, out", float_grads, _IEEE_NAMESPACE, ieee=True
+            name, f"{params}, out", float_grads, _IEEE_NAMESPACE, ieee=True
         )
-        self._grads_on_values: GradsFunction | None = None
+        masks = [mask_text(text) for text in grads]
+        self.maskable = any(mask is not None for mask in masks)
+        """Whether some derivative of this rule can be a masked zero."""
+        self.masks: MasksFunction = _lambda(
+            name,
+            f"{params}, out",
+            f"({', '.join(mask or 'False' for mask in masks)},)",
+            _IEEE_NAMESPACE,
+            ieee=True,
+        )
+        """For each input, whether its local derivative is a masked zero at ``(x[, y], out)``."""
 
     @property
     def formula(self) -> str:
@@ -138,17 +284,6 @@ class Rule:
         parts = [f"out = {self.value}"]
         parts += [f"dout/d{name} = {text}" for name, text in zip(self.inputs, self.grads)]
         return ";  ".join(parts)
-
-    def local_grads_on_values(self, *inputs_and_out: Any) -> tuple[Any, ...]:
-        """The local derivatives evaluated on Values (or numbers), each a differentiable Value."""
-        if self._grads_on_values is None:
-            from autograd import functions  # a cycle at import time: functions needs Value
-
-            namespace = {name: getattr(functions, name) for name in RULE_FUNCTIONS}
-            params = ", ".join(self.inputs)
-            grads_tuple = f"({', '.join(self.grads)},)"
-            self._grads_on_values = _lambda(f"{params}, out", grads_tuple, namespace, ieee=False)
-        return self._grads_on_values(*inputs_and_out)
 
     def __repr__(self) -> str:
         return f"Rule({self.name!r}: {self.formula})"

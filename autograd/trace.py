@@ -1,49 +1,26 @@
 """The backward pass, one step at a time: frames for stepping through it, and the chain rule as
 text.
 
-:func:`backward_steps` is :func:`autograd.backward` cut into frames: the same loop, the same
-arithmetic in the same order, so consuming it leaves every gradient bit for bit as ``backward``
-does. :func:`explain` writes each contribution as a line of the chain rule, in the notation of
-a hand derivation: ``dE/dw35 += dE/dz5 * dz5/dw35 = ...``.
+:func:`backward_steps` runs :func:`autograd.backward` through the shared walk of
+:mod:`autograd.graph`, keeping a frame per node: the same arithmetic in the same order, so it
+leaves every gradient bit for bit as ``backward`` does. :func:`explain` writes each contribution
+as a line of the chain rule, in the notation of a hand derivation:
+``dE/dw35 += dE/dz5 * dz5/dw35 = ...``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
-from autograd.graph import topological_order
+from autograd.graph import Frame, float_pass, topological_order
 from autograd.value import Constant, Value
 
 
-@dataclass(frozen=True)
-class EdgeStep:
-    """One contribution: ``input.grad += local_grad * upstream``."""
-
-    input: Value
-    """The op's input that receives the contribution."""
-    index: int
-    """Its position among the op's inputs."""
-    local_grad: float
-    """d(node)/d(input), recorded when the op ran."""
-    contribution: float
-    """local_grad * upstream: what the chain rule adds to input.grad (nothing for a Constant)."""
-
-
-@dataclass(frozen=True)
-class Frame:
-    """One node of the backward pass: its complete gradient, passed on to each of its inputs."""
-
-    node: Value
-    upstream: float
-    """d(root)/d(node), complete when the node is reached."""
-    edges: tuple[EdgeStep, ...]
-
-
 def backward_steps(root: Value, grad: float = 1.0) -> Iterator[Frame]:
-    """Run ``root.backward(grad)`` one node at a time, yielding a Frame after each node has
-    passed its gradient to its inputs. Only nodes made by ops have frames (a leaf passes nothing
-    on). When the iterator is exhausted every grad is exactly what ``backward`` leaves.
+    """Run ``root.backward(grad)`` and return its frames, one per node made by an op, in the
+    order of the pass: each holds the node's complete gradient and what it passed to each
+    input (a leaf passes nothing on). The grads are written once the pass has succeeded, exactly
+    as ``backward`` leaves them.
 
     Examples:
         >>> from autograd import Value
@@ -54,18 +31,9 @@ def backward_steps(root: Value, grad: float = 1.0) -> Iterator[Frame]:
         >>> a.grad
         6.0
     """
-    order = topological_order(root)
-    for node in order:
-        node.grad = 0.0
-    root.grad += grad
-    for node in reversed(order):
-        upstream = node.grad
-        edges = []
-        for index, (parent, local_grad) in enumerate(zip(node.parents, node.local_grads)):
-            contribution = local_grad * upstream
-            parent.grad += contribution
-            edges.append(EdgeStep(parent, index, local_grad, contribution))
-        yield Frame(node, upstream, tuple(edges))
+    frames: list[Frame] = []
+    float_pass(root, grad, frames)
+    return iter(frames)
 
 
 def graph_nodes(root: Value) -> list[Value]:
@@ -116,27 +84,42 @@ def explain_lines(
     return lines
 
 
+def pass_gradients(frames: list[Frame]) -> dict[Value, float]:
+    """What a pass's frames added into each input, summed in the order of the pass: for a leaf,
+    d(root)/d(leaf) of this pass alone, whatever its grad held before."""
+    sums: dict[Value, float] = {}
+    for frame in frames:
+        for edge in frame.edges:
+            sums[edge.input] = sums.get(edge.input, 0.0) + edge.contribution
+    return sums
+
+
 def explain(root: Value, *, precision: int = 6) -> str:
     """Run ``root.backward()`` and return its chain-rule trace, one line per contribution.
 
     The first line seeds the root (dE/dE = 1); each following line adds one input's share,
     ``d(root)/d(input) += d(root)/d(node) * d(node)/d(input)``, with the numbers. Nodes are
-    named by their labels (unlabelled ones ``v`` plus their position). The last lines give
-    the gradient of every labelled leaf. Grads change exactly as ``root.backward()`` changes them.
+    named by their labels (unlabelled ones ``v`` plus their position). The last line gives
+    every labelled leaf's gradient from this pass (leaf grads that held something before the
+    pass hold more). Grads change exactly as ``root.backward()`` changes them.
     """
-    names = node_names(graph_nodes(root), precision)
+    nodes = graph_nodes(root)
+    names = node_names(nodes, precision)
     r = _d(names[root])
     lines = [f"d{r}/d{r} = 1"]
-    for frame in backward_steps(root):
+    frames = list(backward_steps(root))
+    for frame in frames:
         lines += explain_lines(frame, names[root], names, precision)
-    leaves = [
-        v for v in graph_nodes(root) if not v.parents and v.label and not isinstance(v, Constant)
-    ]
+    leaves = [v for v in nodes if not v.parents and v.label and not isinstance(v, Constant)]
     if leaves:
+        gradients = pass_gradients(frames)
+        if root in leaves:
+            gradients[root] = 1.0
         lines.append(
             "so "
             + ", ".join(
-                f"d{r}/d{_d(names[v])} = {format_number(v.grad, precision)}" for v in leaves
+                f"d{r}/d{_d(names[v])} = {format_number(gradients.get(v, 0.0), precision)}"
+                for v in leaves
             )
         )
     return "\n".join(lines)

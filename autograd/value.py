@@ -1,33 +1,56 @@
 """``Value``: a float that remembers how it was computed, so its derivatives can be found.
 
-A Value holds its number (``data``), its gradient (``grad``), the op that made it, that op's
-inputs (``parents``) and the local derivative of the op with respect to each input
-(``local_grads``), recorded when the op runs. The calculus lives in the rule table
-(:mod:`autograd.ops`); this module only applies rules and records the graph.
+A Value holds its number (``data``), its gradient (``grad``), the rule that made it, that rule's
+inputs (``parents``) and the local derivative of the rule with respect to each input
+(``local_grads``), recorded when the op ran. This module is the node alone: applying rules lives
+in :mod:`autograd.record`, the passes over the graph in :mod:`autograd.graph` and
+:mod:`autograd.higher`, and the op methods are generated from the rule table and attached by
+:mod:`autograd.methods`.
 """
 
 from __future__ import annotations
 
-import math
 import numbers
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from autograd import graph as _graph  # graph needs Value at run time: no names
-from autograd import ops
-from autograd.modes import DEFAULT_MODE, TracingError, current_mode, switched_modes, tracing
+from autograd.modes import TracingError, tracing
 from autograd.rule import Rule
 
-_new = object.__new__
 
-
-def _as_float(data: object) -> float:
+def as_float(data: object, what: str = "Value data") -> float:
+    """``data`` as a float, for any real number but bool; a clear TypeError otherwise."""
     if isinstance(data, bool) or not isinstance(data, numbers.Real):
         given = f"{type(data).__name__}: {data!r}"
-        raise TypeError(f"Value data must be a real number such as 1 or 0.5, got {given}")
+        raise TypeError(f"{what} must be a real number such as 1 or 0.5, got {given}")
     try:
         return float(data)
     except OverflowError:
-        raise OverflowError(f"Value data {data!r} is too large for a float") from None
+        raise OverflowError(f"{what} {data!r} is too large for a float") from None
+
+
+class RecordedGradient(float):
+    """A gradient number that also holds the gradient as a Value, from a backward pass with
+    ``create_graph=True`` (see :attr:`Value.grad_value`).
+
+    It is a float in every way; any arithmetic on it gives a plain float, so whatever changes a
+    grad (a first-order pass adding into it, an assignment, ``zero_grad``) drops the Value with
+    the number it belonged to, and a stale gradient graph can never be read.
+    """
+
+    __slots__ = ("value",)
+    value: Value
+
+    def __new__(cls, value: Value) -> RecordedGradient:
+        number = super().__new__(cls, value.data)
+        number.value = value
+        return number
+
+
+BackwardPass = Callable[["Value", float], None]
+PASSES: dict[bool, BackwardPass] = {}
+"""The backward passes by ``create_graph``, installed by :mod:`autograd.methods` (they live in
+layers above this one, which import it)."""
 
 
 class Value:
@@ -35,8 +58,9 @@ class Value:
 
     ``Value(data, label="")`` makes a leaf: ``data`` is a real number (int, float or any
     ``numbers.Real`` except bool) stored as a float. Ops on Values (``+ - * / **``, unary ``-``,
-    ``abs``, and the methods below) make new Values that record their inputs, so that
-    :meth:`backward` can apply the chain rule. Values hash by identity and define no ``==``.
+    ``abs``, and the methods generated from the rule table, :mod:`autograd.ops`) make new Values
+    that record their inputs, so that :meth:`backward` can apply the chain rule. Values hash by
+    identity and define no ``==``.
 
     Examples:
         >>> a = Value(3.0, label="a")
@@ -54,7 +78,6 @@ class Value:
         "_d_first",
         "_d_second",
         "_first",
-        "_grad_value",
         "_label",
         "_rule",
         "_second",
@@ -74,7 +97,7 @@ class Value:
     def __init__(self, data: float, label: str = "") -> None:
         if type(label) is not str:
             raise TypeError(f"label must be a str, got {type(label).__name__}: {label!r}")
-        self.data = data if type(data) is float else _as_float(data)
+        self.data = data if type(data) is float else as_float(data)
         self.grad = 0.0
         self._label = label
         self._rule: Rule | None = None
@@ -82,7 +105,7 @@ class Value:
         self._second = None
 
     def __repr__(self) -> str:
-        text = f"Value(data={self.data!r}, grad={self.grad!r}"
+        text = f"Value(data={self.data!r}, grad={float(self.grad)!r}"
         if self.label:
             text += f", label={self.label!r}"
         if self.op:
@@ -99,7 +122,7 @@ class Value:
             raise TracingError(
                 f"a Value ({describe(self)}) was used as a condition while autograd.compile was "
                 "tracing; the compiled code would take the same branch for every input. Write the "
-                "branch with ops (relu, abs) or do not compile this function."
+                "branch with ops (relu, abs, maximum) or do not compile this function."
             )
         return True
 
@@ -161,88 +184,51 @@ class Value:
         """The gradient as a differentiable Value, after ``backward(create_graph=True)``.
 
         It equals ``grad``; unlike ``grad`` it is a node of the graph of the backward pass, so
-        it can be differentiated again. Where ``grad`` was set otherwise (a first-order
-        ``backward``, or an assignment), it is ``Constant(grad)``. Assign None to drop it.
+        it can be differentiated again. It is kept with the number: once ``grad`` changes in any
+        other way (a first-order ``backward`` adds into it, an assignment, ``zero_grad``), it is
+        ``Constant(grad)``, a number with no history. Assign a Value to set it, None to drop it.
         """
-        try:
-            recorded: Value | None = self._grad_value
-        except AttributeError:
-            recorded = None
-        if recorded is not None and recorded.data == self.grad:
-            return recorded
-        return Constant(self.grad)
+        grad = self.grad
+        return grad.value if type(grad) is RecordedGradient else Constant(grad)
 
     @grad_value.setter
     def grad_value(self, value: Value | None) -> None:
-        if value is not None and not isinstance(value, Value):
+        if value is None:
+            self.grad = float(self.grad)
+        elif isinstance(value, Value):
+            self.grad = RecordedGradient(value)
+        else:
             raise TypeError(f"grad_value must be a Value or None, got {type(value).__name__}")
-        self._grad_value = value
 
     # --- ops ----------------------------------------------------------------------------------
-    # Each operator and function method is generated at import from the rule table's text (see
-    # autograd/fastops.py), so the class body holds no code for them: these stubs give their
-    # signatures and documentation to type checkers and readers.
+    # The operator and function methods are generated from the rule table and attached by
+    # autograd/methods.py; each has the docs of its table entry. These signatures are for type
+    # checkers (tests/test_methods.py checks that they are the table's methods).
     if TYPE_CHECKING:
 
-        def __add__(self, other: Value | float) -> Value:
-            """self + other."""
-
-        def __radd__(self, other: float) -> Value:
-            """other + self."""
-
-        def __sub__(self, other: Value | float) -> Value:
-            """self - other."""
-
-        def __rsub__(self, other: float) -> Value:
-            """other - self."""
-
-        def __mul__(self, other: Value | float) -> Value:
-            """self * other."""
-
-        def __rmul__(self, other: float) -> Value:
-            """other * self."""
-
-        def __truediv__(self, other: Value | float) -> Value:
-            """self / other: ±inf for a zero divisor, nan for 0 / 0."""
-
-        def __rtruediv__(self, other: float) -> Value:
-            """other / self."""
-
-        def __pow__(self, other: Value | float) -> Value:
-            """self ** other: nan, never complex, for a negative base and non-integer exponent."""
-
-        def __rpow__(self, other: float) -> Value:
-            """other ** self."""
-
-        def __neg__(self) -> Value:
-            """-self."""
-
-        def __abs__(self) -> Value:
-            """|self|, with derivative 0 at 0."""
-
-        def exp(self) -> Value:
-            """e ** self."""
-
-        def log(self) -> Value:
-            """Natural logarithm: -inf at 0, nan below."""
-
-        def sqrt(self) -> Value:
-            """Square root: nan below 0."""
-
-        def tanh(self) -> Value:
-            """Hyperbolic tangent."""
-
-        def sigmoid(self) -> Value:
-            """1 / (1 + e ** -self), stable for every input."""
-
-        def relu(self) -> Value:
-            """max(0, self), with derivative 0 at 0."""
-
-        def sin(self) -> Value:
-            """Sine."""
-
-        def cos(self) -> Value:
-            """Cosine."""
+        def __add__(self, other: Value | float) -> Value: ...
+        def __radd__(self, other: float) -> Value: ...
+        def __sub__(self, other: Value | float) -> Value: ...
+        def __rsub__(self, other: float) -> Value: ...
+        def __mul__(self, other: Value | float) -> Value: ...
+        def __rmul__(self, other: float) -> Value: ...
+        def __truediv__(self, other: Value | float) -> Value: ...
+        def __rtruediv__(self, other: float) -> Value: ...
+        def __pow__(self, other: Value | float) -> Value: ...
+        def __rpow__(self, other: float) -> Value: ...
+        def __neg__(self) -> Value: ...
+        def __abs__(self) -> Value: ...
+        def maximum(self, other: Value | float) -> Value: ...
+        def minimum(self, other: Value | float) -> Value: ...
+        def exp(self) -> Value: ...
+        def log(self) -> Value: ...
+        def sqrt(self) -> Value: ...
+        def softplus(self) -> Value: ...
+        def tanh(self) -> Value: ...
+        def sigmoid(self) -> Value: ...
+        def relu(self) -> Value: ...
+        def sin(self) -> Value: ...
+        def cos(self) -> Value: ...
 
     # --- graph --------------------------------------------------------------------------------
     def backward(self, grad: float = 1.0, create_graph: bool = False) -> None:
@@ -250,7 +236,9 @@ class Value:
 
         The pass visits the graph once, in reverse topological order, adding
         ``local derivative * upstream gradient`` into each input (the chain rule; a Value used
-        twice receives both contributions). ``grad`` is d(loss)/d(self), 1 by default.
+        twice receives both contributions). ``grad`` is d(loss)/d(self), 1 by default. A local
+        derivative that is zero by its rule's convention (relu below 0) contributes exactly 0,
+        even from an inf or nan upstream gradient, as PyTorch.
 
         Accumulation, as PyTorch with ``retain_graph=True``: the grads of leaves (Values made by
         ``Value(...)``) accumulate across ``backward`` calls until you reset them (assign 0.0,
@@ -262,15 +250,16 @@ class Value:
         With ``create_graph=True`` the backward pass is itself recorded: each Value's
         ``grad_value`` is its gradient as a Value, which can be differentiated again
         (higher-order gradients), and ``grad`` is its float. This pass is slower; the default
-        pass does float arithmetic only.
-        """
-        seed = grad if type(grad) is float else _as_float(grad)
-        if create_graph:
-            from autograd.higher import backward_create_graph  # needs Value: imported late
+        pass does float arithmetic only. It raises ``RuntimeError`` if a Value of the graph
+        changed its ``data`` after the graph was recorded (as PyTorch's version counter); the
+        first-order pass uses the local derivatives recorded with the graph, so it gives the
+        gradient at the point where the graph was computed.
 
-            backward_create_graph(self, seed)
-        else:
-            _graph.backward(self, seed)
+        Passes that write grads run one at a time (a lock), so two threads backpropagating
+        through one graph add exactly two passes' gradients.
+        """
+        seed = grad if type(grad) is float else as_float(grad, "the seed gradient")
+        PASSES[bool(create_graph)](self, seed)
 
     def detach(self) -> Value:
         """A new leaf with the same data and label and no history: gradients stop here."""
@@ -297,152 +286,8 @@ class Constant(Value):
         pass
 
 
-def _operand(x: object) -> Value:
-    if isinstance(x, Value):
-        return x
-    if (
-        type(x) is float
-        or type(x) is int
-        or (isinstance(x, numbers.Real) and not isinstance(x, bool))
-    ):
-        return Constant(x)  # type: ignore[arg-type]
-    raise _NotAnOperandError
-
-
-class _NotAnOperandError(Exception):
-    """Raised by _operand for an operand that is neither a Value nor a real number."""
-
-
-def _apply2(rule: Rule, a: Value | float, b: Value | float) -> Value:
-    if isinstance(a, float):
-        a = Constant(a)
-    if isinstance(b, float):
-        b = Constant(b)
-    x = a.data
-    y = b.data
-    try:
-        data = rule.forward(x, y)
-    except ArithmeticError:
-        data = rule.forward_ieee(x, y)
-    out: Value = _new(Value)
-    out.data = data
-    out.grad = 0.0
-    mode = current_mode.get()
-    if mode is DEFAULT_MODE or mode.record:
-        try:
-            out._d_first, out._d_second = rule.local_grads(x, y, data)
-        except ArithmeticError:
-            out._d_first, out._d_second = rule.local_grads_ieee(x, y, data)
-        out._rule = rule
-        out._first = a
-        out._second = b
-    else:
-        out._rule = None
-        out._first = None
-        out._second = None
-    if mode.anomaly:
-        _check_forward(rule, (a, b), out)
-    return out
-
-
-def _unary(rule: Rule, a: Value) -> Value:
-    x = a.data
-    try:
-        data = rule.forward(x)
-    except ArithmeticError:
-        data = rule.forward_ieee(x)
-    out: Value = _new(Value)
-    out.data = data
-    out.grad = 0.0
-    mode = current_mode.get()
-    if mode is DEFAULT_MODE or mode.record:
-        try:
-            (out._d_first,) = rule.local_grads(x, data)
-        except ArithmeticError:
-            (out._d_first,) = rule.local_grads_ieee(x, data)
-        out._rule = rule
-        out._first = a
-        out._second = None
-    else:
-        out._rule = None
-        out._first = None
-        out._second = None
-    if mode.anomaly:
-        _check_forward(rule, (a,), out)
-    return out
-
-
-def apply(rule: Rule, *operands: Value | float) -> Value:
-    """Apply a rule to Values or numbers (numbers become Constants) and record the result.
-
-    This is how every op of :class:`Value` runs; it also runs a rule that is not in the table.
-
-    Examples:
-        >>> from autograd.ops import MUL
-        >>> apply(MUL, Value(3.0), 4).data
-        12.0
-    """
-    if len(operands) != rule.arity:
-        raise TypeError(f"rule {rule.name!r} takes {rule.arity} operand(s), got {len(operands)}")
-    try:
-        values = [_operand(x) for x in operands]
-    except _NotAnOperandError:
-        given = ", ".join(type(x).__name__ for x in operands)
-        raise TypeError(f"rule {rule.name!r} takes Values or real numbers, got {given}") from None
-    if rule.arity == 1:
-        return _unary(rule, values[0])
-    return _apply2(rule, values[0], values[1])
-
-
 def describe(value: Value) -> str:
     """A short description for messages: the label if any, and the data."""
     name = f"{value.label!r} " if value.label else ""
     kind = "constant" if isinstance(value, Constant) else (value.op or "leaf")
     return f"{name}({kind}, data={value.data!r})"
-
-
-def _check_forward(rule: Rule, inputs: tuple[Value, ...], out: Value) -> None:
-    if all(math.isfinite(v.data) for v in inputs) and not math.isfinite(out.data):
-        described = ", ".join(f"{name} = {describe(v)}" for name, v in zip(rule.inputs, inputs))
-        raise FloatingPointError(
-            f"detect_anomaly: {rule.name} turned finite inputs into {out.data!r} in the forward "
-            f"pass; inputs: {described}; rule: {rule.formula}"
-        )
-
-
-def _operand_or_none(x: object) -> Value | float | None:
-    """``x`` as an op's operand: a Value as it is, a real number as a float (which the op keeps
-    until its parents are asked for, see :attr:`Value.parents`), None for anything else."""
-    if isinstance(x, Value):
-        return x
-    if type(x) is int:
-        try:
-            return float(x)
-        except OverflowError:
-            pass  # _as_float says so
-    elif not isinstance(x, numbers.Real) or isinstance(x, bool):
-        return None
-    return _as_float(x)
-
-
-def _install_specialised_methods() -> None:
-    """Give Value its operator and function methods, generated from the rule table's text
-    (see :mod:`autograd.fastops`); the stubs in the class body describe them."""
-    from autograd.fastops import specialised_methods
-
-    machinery = {
-        "Value": Value,
-        "new": _new,
-        "switched_modes": switched_modes,
-        "get_mode": current_mode.get,
-        "DEFAULT_MODE": DEFAULT_MODE,
-        "operand_or_none": _operand_or_none,
-        "apply1": _unary,
-        "apply2": _apply2,
-    }
-    for name, function in specialised_methods(ops.RULES, machinery).items():
-        function.__qualname__ = f"Value.{name}"
-        setattr(Value, name, function)
-
-
-_install_specialised_methods()

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 
 from autograd import Value
 from autograd.compiler import _build, _tracing, generate_source
-from autograd.value import _as_float
+from autograd.value import as_float
 from nn.module import Module
 
 LossFunction = Callable[[Value | list[Value], float], Value]
@@ -46,7 +46,7 @@ class CompiledLoss:
         return self._compiled[key]
 
     def __call__(self, x: Sequence[float], target: float) -> float:
-        numbers = [_as_float(xi) for xi in x]
+        numbers = [as_float(xi) for xi in x]
         fast, safe, _ = self._get(numbers, target)
         arguments = [p.data for p in self.parameters] + numbers
         try:
@@ -59,7 +59,7 @@ class CompiledLoss:
 
     def source(self, x: Sequence[float], target: float) -> str:
         """The generated code for samples of this size and this target."""
-        return self._get([_as_float(xi) for xi in x], target)[2]
+        return self._get([as_float(xi) for xi in x], target)[2]
 
 
 def compile_loss(model: Module, loss_fn: LossFunction) -> CompiledLoss:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from autograd import Constant, Value
+from autograd import Value
 
 Number = Value | float
 
@@ -60,10 +60,16 @@ def hinge_loss(scores: Sequence[Number], labels: Sequence[int]) -> Value:
     return _mean([(1 - label * _as_value(score)).relu() for score, label in zip(scores, labels)])
 
 
+_TINY = 1e-44
+"""Below e^-100 (about 3.7e-44), so that log(max(p, _TINY)) is clamped wherever log p is."""
+
+
 def _clamped_log(p: Value) -> Value:
-    """log p, but no lower than -100 (with gradient 0 there), as PyTorch's BCE clamps it."""
-    log_p = p.log()
-    return log_p if log_p.data >= -100.0 else Constant(-100.0)
+    """max(log p, -100), as PyTorch's BCE clamps the log, written with ops rather than a branch
+    on the data, so a compiled loss is right on both sides. The gradient is 0 where the clamp
+    holds; the inner max(p, 1e-44) keeps log's derivative 1/p finite there (at p = 0 it is inf,
+    and 0 * inf would be nan), without changing any value: where p < 1e-44, log p is clamped."""
+    return p.maximum(_TINY).log().maximum(-100.0)
 
 
 def binary_cross_entropy(probabilities: Sequence[Number], targets: Sequence[float]) -> Value:
@@ -79,21 +85,14 @@ def binary_cross_entropy(probabilities: Sequence[Number], targets: Sequence[floa
     return _mean(terms)
 
 
-def _softplus(x: Value) -> Value:
-    """log(1 + e^x) without overflow: for x > 0 it is x + log(1 + e^-x). Both forms have the
-    derivative sigmoid(x), so the choice of form never bends the gradient."""
-    if x.data > 0.0:
-        return x + (1 + (-x).exp()).log()
-    return (1 + x.exp()).log()
-
-
 def binary_cross_entropy_with_logits(logits: Sequence[Number], targets: Sequence[float]) -> Value:
     """Binary cross-entropy of sigmoid(logit), computed from the logit: (1/n) sum_i
     [softplus(z_i) - t_i z_i], whose gradient is sigmoid(z_i) - t_i. Stable for any logit:
-    a logit of 1000 or -1000 gives a finite loss and gradient."""
+    a logit of 1000 or -1000 gives a finite loss and gradient (softplus is one op of the rule
+    table, with no branch on the data, so a compiled loss is right for every logit)."""
     _check_pairs(logits, targets, "binary_cross_entropy_with_logits")
     terms = []
     for z, t in zip(logits, targets):
         z = _as_value(z)
-        terms.append(_softplus(z) - t * z)
+        terms.append(z.softplus() - t * z)
     return _mean(terms)

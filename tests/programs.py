@@ -9,13 +9,13 @@ program on Values, on mpmath numbers (the oracle) or on torch tensors.
 
 from __future__ import annotations
 
-import operator
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import mpmath
+from oracles import MPMATH, OPERATOR_METHODS, kink_distance
 
 import autograd
 from autograd import RULES
@@ -111,43 +111,28 @@ def random_program(rng: random.Random, n_inputs: int = 3, n_steps: int = 12) -> 
 
 
 VALUE_BACKEND: dict[str, Callable[..., Any]] = {
-    "add": operator.add,
-    "sub": operator.sub,
-    "mul": operator.mul,
-    "div": operator.truediv,
-    "neg": operator.neg,
-    "pow": operator.pow,
-    "abs": abs,
-    **{
-        name: getattr(autograd, name)
-        for name in ("exp", "log", "sqrt", "tanh", "sigmoid", "relu", "sin", "cos")
-    },
+    name: OPERATOR_METHODS.get(name) or getattr(autograd, rule.function or name)
+    for name, rule in RULES.items()
 }
+"""Each op as users write it: an operator, or the free function of its table entry."""
 
 
 class MpmathBackend(dict[str, Callable[..., Any]]):
-    """Evaluates in mpmath and remembers how close any relu or abs argument came to its kink."""
+    """Evaluates in mpmath (the table's oracles) and remembers how close any op with a kink
+    (relu, abs, maximum, ...) came to it."""
 
     def __init__(self) -> None:
         super().__init__(VALUE_BACKEND)
         self.closest_to_kink = mpmath.inf
-        self.update(
-            exp=mpmath.exp,
-            log=mpmath.log,
-            sqrt=mpmath.sqrt,
-            tanh=mpmath.tanh,
-            sin=mpmath.sin,
-            cos=mpmath.cos,
-            pow=mpmath.power,
-            sigmoid=lambda x: 1 / (1 + mpmath.exp(-x)),
-            relu=self._relu,
-            abs=self._abs,
-        )
+        for name, rule in RULES.items():
+            self[name] = self._watched(MPMATH[name], kink_distance(rule))
 
-    def _relu(self, x: Any) -> Any:
-        self.closest_to_kink = min(self.closest_to_kink, abs(x))
-        return x if x > 0 else mpmath.mpf(0)
+    def _watched(self, oracle: Callable[..., Any], kink: Callable[..., Any] | None) -> Any:
+        if kink is None:
+            return oracle
 
-    def _abs(self, x: Any) -> Any:
-        self.closest_to_kink = min(self.closest_to_kink, abs(x))
-        return mpmath.fabs(x)
+        def call(*args: Any) -> Any:
+            self.closest_to_kink = min(self.closest_to_kink, kink(*args))
+            return oracle(*args)
+
+        return call

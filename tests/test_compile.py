@@ -71,8 +71,8 @@ def test_source_reads_like_the_documents_backprop() -> None:
     expected_lines = [
         "z5 = w35_y3 + w45_y4",
         "y5 = sigmoid(z5)",
-        "d_w35 += (y3) * d_w35_y3",
-        "d_z5 += (y5 * (1.0 - y5)) * d_y5",
+        "d_w35 += y3 * d_w35_y3",
+        "d_z5 += y5 * (1.0 - y5) * d_y5",
         "return E, (d_w13, d_w23, d_w14, d_w24, d_w35, d_w45)",
     ]
     for line in expected_lines:

@@ -47,6 +47,10 @@ def _unary_closed_forms() -> dict[str, tuple[float, Derivatives]]:
             [s * (1 - s), s * (1 - s) * (1 - 2 * s), s * (1 - s) * (1 - 6 * s + 6 * s * s)],
         ),
         "relu": (1.2, [1.0, 0.0, 0.0]),
+        "softplus": (
+            0.4,
+            [s, s * (1 - s), s * (1 - s) * (1 - 2 * s)],
+        ),
         "sin": (0.9, [math.cos(0.9), -math.sin(0.9), -math.cos(0.9)]),
         "cos": (0.9, [-math.sin(0.9), -math.cos(0.9), math.sin(0.9)]),
     }
@@ -61,6 +65,8 @@ def _binary_closed_forms() -> dict[str, tuple[float, float, Derivatives, Derivat
         "add": (a, b, [1.0, 0.0, 0.0], [1.0, 0.0, 0.0], 0.0),
         "sub": (a, b, [1.0, 0.0, 0.0], [-1.0, 0.0, 0.0], 0.0),
         "mul": (a, b, [b, 0.0, 0.0], [a, 0.0, 0.0], 1.0),
+        "maximum": (a, b, [1.0, 0.0, 0.0], [0.0, 0.0, 0.0], 0.0),
+        "minimum": (a, b, [0.0, 0.0, 0.0], [1.0, 0.0, 0.0], 0.0),
         "div": (a, b, [1 / b, 0.0, 0.0], [-a / b**2, 2 * a / b**3, -6 * a / b**4], -1 / b**2),
         "pow": (
             x,

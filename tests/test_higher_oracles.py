@@ -11,21 +11,16 @@ from typing import Any
 import mpmath
 import pytest
 import sympy
+from oracles import OPERATOR_METHODS, sympy_oracle
 from programs import VALUE_BACKEND, MpmathBackend, Program, random_program
 
-from autograd import Value, grad
+from autograd import RULES, Value, grad
 
-# Python's operators and abs() build sympy expressions as they are; the functions differ.
+# Python's operators and abs() build sympy expressions as they are; the functions are the table's
+# oracles in sympy.
 SYMPY_BACKEND: dict[str, Callable[..., Any]] = {
     **VALUE_BACKEND,
-    "exp": sympy.exp,
-    "log": sympy.log,
-    "sqrt": sympy.sqrt,
-    "tanh": sympy.tanh,
-    "sigmoid": lambda x: 1 / (1 + sympy.exp(-x)),
-    "relu": lambda x: sympy.Max(0, x),
-    "sin": sympy.sin,
-    "cos": sympy.cos,
+    **{name: sympy_oracle(rule) for name, rule in RULES.items() if name not in OPERATOR_METHODS},
 }
 
 

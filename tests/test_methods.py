@@ -3,14 +3,24 @@ bit for bit, for every op and every special float (0, -0, ±inf, nan, huge, tiny
 
 from __future__ import annotations
 
+import inspect
 import math
 import operator
 
 import pytest
 
 from autograd import RULES, Constant, Value, apply
-from autograd.fastops import BINARY_METHODS, DOCS, UNARY_METHODS
 from autograd.rule import float_text
+
+BINARY_METHODS = {
+    method: (name, position == 1)
+    for name, rule in RULES.items()
+    if rule.arity == 2
+    for position, method in enumerate(rule.methods)
+}
+UNARY_METHODS = {
+    method: name for name, rule in RULES.items() if rule.arity == 1 for method in rule.methods
+}
 
 SPECIAL = [0.0, -0.0, 1.0, -1.0, 0.5, -2.5, 3.0, 1000.0, -1000.0, 1e308, -1e308, 5e-324,
            math.inf, -math.inf, math.nan]  # fmt: skip
@@ -21,10 +31,13 @@ def _bits(value: Value) -> tuple[str, ...]:
 
 
 def test_every_method_is_generated_from_a_rule_and_documented() -> None:
-    assert {name for name, _ in BINARY_METHODS.values()} | set(UNARY_METHODS.values()) == set(RULES)
+    for method, (name, _) in BINARY_METHODS.items():
+        assert getattr(Value, method).__doc__.startswith(RULES[name].doc)
+    for method, name in UNARY_METHODS.items():
+        assert getattr(Value, method).__doc__.startswith(RULES[name].doc)
     for method in (*BINARY_METHODS, *UNARY_METHODS):
-        assert getattr(Value, method).__doc__.startswith(DOCS[method])
         assert "Rule: ``out = " in getattr(Value, method).__doc__
+    assert len(BINARY_METHODS) + len(UNARY_METHODS) == 23
 
 
 @pytest.mark.parametrize("method", sorted(BINARY_METHODS))
@@ -63,8 +76,7 @@ def test_float_calls_are_dropped_from_code_that_runs_on_floats() -> None:
     assert float_text("0.0 if float(y) == 0.0 else y * power(x, y - 1.0)") == (
         "0.0 if y == 0.0 else y * power(x, y - 1.0)"
     )
-    assert "float(" in " ".join(RULES["pow"].grads)
-    derivatives = Value.__pow__.__source__.split("d_first = ")[1].split("except")[0]  # type: ignore[attr-defined]
+    derivatives = inspect.getsource(Value.__pow__).split("d_first = ")[1].split("except")[0]
     assert "power(" in derivatives
     assert "float(" not in derivatives
     assert RULES["pow"].local_grads(0.0, 2.0, 0.0) == (0.0, 0.0)

@@ -1,0 +1,142 @@
+"""``Value``'s op methods, generated from the rule table's own text, and its backward passes.
+
+The generic path (:func:`autograd.record.apply`) calls a rule's compiled functions; these
+methods instead inline the rule's value and local-derivative expressions into one function per
+method, which costs about half as much per op. Nothing is written twice: the code is assembled
+from each entry's ``value``, ``grads`` and ``methods``, and its docstring from ``doc``. Whenever
+the fast path cannot decide (recording switched off, ``detect_anomaly`` on, or float arithmetic
+raising, as ``1 / 0.0`` does) it hands the op to the generic path, so both give the same Value
+bit for bit. The source of each method is in :mod:`linecache`, so ``inspect.getsource`` and
+tracebacks show it.
+
+This module is the top of the engine's layers: importing ``autograd`` runs it first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from autograd import graph, higher, modes, record
+from autograd.generated import compile_generated
+from autograd.ops import RULES
+from autograd.rule import FLOAT_NAMESPACE, Rule, float_text
+from autograd.value import PASSES, Value
+
+_BINARY = """
+def method(self, other):
+    cls = other.__class__
+    if cls is Value:
+        number = other.data
+    elif cls is float:  # a number is kept as it is, and made a Constant only when asked for
+        number = other
+    elif cls is int:
+        try:
+            number = other = float(other)
+        except OverflowError:
+            as_operand(other)  # raises, saying that the int is too large
+            raise
+    else:
+        other = as_operand(other)
+        if other is None:
+            return NotImplemented
+        number = other if other.__class__ is float else other.data
+    a, b = {inputs}
+    x, y = {numbers}
+    if switched_modes and get_mode() is not DEFAULT_MODE:
+        return apply2(rule, a, b)
+    try:
+        out = {value}
+        d_first = {d_first}
+        d_second = {d_second}
+    except ArithmeticError:
+        return apply2(rule, a, b)
+    node = new(Value)
+    node.data = out
+    node.grad = 0.0
+    node._rule = rule
+    node._first = a
+    node._second = b
+    node._d_first = d_first
+    node._d_second = d_second
+    return node
+"""
+
+_UNARY = """
+def method(self):
+    if switched_modes and get_mode() is not DEFAULT_MODE:
+        return apply1(rule, self)
+    x = self.data
+    try:
+        out = {value}
+        d_first = {d_first}
+    except ArithmeticError:
+        return apply1(rule, self)
+    node = new(Value)
+    node.data = out
+    node.grad = 0.0
+    node._rule = rule
+    node._first = self
+    node._second = None
+    node._d_first = d_first
+    return node
+"""
+
+MACHINERY: dict[str, Any] = {
+    "Value": Value,
+    "new": record.new,
+    "switched_modes": modes.switched_modes,
+    "get_mode": modes.current_mode.get,
+    "DEFAULT_MODE": modes.DEFAULT_MODE,
+    "as_operand": record.as_operand,
+    "apply1": record.apply1,
+    "apply2": record.apply2,
+}
+"""What the generated methods call besides the rule functions."""
+
+
+def method_sources(rule: Rule) -> dict[str, str]:
+    """The source of each method of ``rule``, by method name; for two inputs, the second
+    method, if any, is the reflected one (``other`` is the first input)."""
+    value, *grads = (float_text(text) for text in (rule.value, *rule.grads))
+    if rule.arity == 1:
+        return {name: _UNARY.format(value=value, d_first=grads[0]) for name in rule.methods}
+    sources = {}
+    for position, name in enumerate(rule.methods):
+        reflected = position == 1
+        sources[name] = _BINARY.format(
+            inputs="other, self" if reflected else "self, other",
+            numbers="number, self.data" if reflected else "self.data, number",
+            value=value,
+            d_first=grads[0],
+            d_second=grads[1],
+        )
+    return sources
+
+
+def generated_methods(rules: dict[str, Rule]) -> dict[str, Callable[..., Any]]:
+    """One function per method named in the rules, compiled from their text."""
+    methods: dict[str, Callable[..., Any]] = {}
+    for rule in rules.values():
+        for name, source in method_sources(rule).items():
+            if name in methods:
+                raise ValueError(f"two rules name the method {name!r}")
+            namespace = {**FLOAT_NAMESPACE, **MACHINERY, "rule": rule, "__name__": __name__}
+            exec(compile_generated(source, f"op {name}", "exec"), namespace)  # noqa: S102
+            function: Callable[..., Any] = namespace["method"]
+            function.__name__ = name
+            function.__qualname__ = f"Value.{name}"
+            function.__doc__ = f"{rule.doc}\n\nRule: ``{rule.formula}``. {rule.note}".rstrip()
+            methods[name] = function
+    return methods
+
+
+def install() -> None:
+    """Give Value its op methods and its backward passes."""
+    for name, function in generated_methods(RULES).items():
+        setattr(Value, name, function)
+    PASSES[False] = graph.backward
+    PASSES[True] = higher.backward_create_graph
+
+
+install()

@@ -1,0 +1,310 @@
+"""Wrong gradients without an error, each reproduced and shut out: interrupted passes, passes near
+the recursion limit, inf/nan through masked zeros, stale gradient graphs, graphs whose data
+changed, explain after backward, and two threads in one graph. Expected numbers are derived by
+hand (in the comments) or come from PyTorch."""
+
+from __future__ import annotations
+
+import math
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from types import FrameType
+from typing import Any
+
+import pytest
+
+import autograd
+from autograd import Value, detect_anomaly, explain, grad
+from autograd.trace import backward_steps
+
+X, W = 0.7, -1.3
+
+
+def _graph() -> tuple[Value, Value, Value, Value]:
+    """y = x x w + sin(x), through an interior node s = x x used twice: dy/dx = 2 x w + cos x,
+    dy/dw = x^2, and the interior grad dy/ds = w."""
+    x, w = Value(X, label="x"), Value(W, label="w")
+    s = x * x
+    y = s * w + x.sin() + s * 0.0
+    return x, w, s, y
+
+
+EXPECTED_X = 2 * X * W + math.cos(X)
+EXPECTED_W = X * X
+
+
+def _check_correct(x: Value, w: Value, s: Value, y: Value) -> None:
+    x.grad = w.grad = 0.0
+    y.backward()
+    assert x.grad == pytest.approx(EXPECTED_X, rel=1e-15)
+    assert w.grad == pytest.approx(EXPECTED_W, rel=1e-15)
+    assert s.grad == pytest.approx(W, rel=1e-15)
+    assert type(s.grad) is float  # no mark of a pass is left in a grad
+
+
+ENTRY_POINTS = {"backward", "float_pass", "backward_create_graph"}
+"""The functions that take the lock and pause the collector. Their ``with`` and ``finally``
+lines are left out: a trace function can raise where no signal is delivered (at a ``with``
+line's exit event, before ``__exit__`` runs), which no Ctrl-C can do."""
+
+
+@contextmanager
+def _interrupt_at_line(
+    n: int | tuple[int, ...], module_files: tuple[str, ...], spare: frozenset[str] = frozenset()
+) -> Iterator[list[int]]:
+    """Raises KeyboardInterrupt at the n-th line executed in ``module_file`` outside the entry
+    points (the sort, the accumulation, the walk, the writing of grads), as a Ctrl-C would
+    there; yields a list that receives the number of lines seen."""
+    seen = [0]
+    cuts = (n,) if isinstance(n, int) else n
+
+    def local(frame: FrameType, event: str, arg: Any) -> Any:
+        if event == "line":
+            seen[0] += 1
+            if seen[0] in cuts:
+                raise KeyboardInterrupt
+        return local
+
+    def tracer(frame: FrameType, event: str, arg: Any) -> Any:
+        code = frame.f_code
+        inside = (
+            code.co_filename in module_files
+            and code.co_name not in ENTRY_POINTS
+            and code.co_name not in spare
+        )
+        return local if inside else None
+
+    sys.settrace(tracer)
+    try:
+        yield seen
+    finally:
+        sys.settrace(None)
+
+
+def _lines_of_a_pass(run: Callable[[Value], None], module_file: tuple[str, ...]) -> int:
+    run(_graph()[-1])  # once before, so that caches filled on a first pass are filled
+    *_, y = _graph()
+    with _interrupt_at_line(0, module_file) as seen:
+        run(y)
+    return seen[0]
+
+
+GRAPH = (autograd.graph.__file__,)
+PASSES: dict[str, tuple[Callable[[Value], None], tuple[str, ...]]] = {
+    "backward": (lambda y: y.backward(), GRAPH),
+    "anomaly": (lambda y: _anomaly_backward(y), GRAPH),
+    "steps": (lambda y: list(backward_steps(y)) and None, GRAPH),
+    "create_graph": (
+        lambda y: y.backward(create_graph=True),
+        (*GRAPH, autograd.higher.__file__),
+    ),
+}
+
+
+def _anomaly_backward(y: Value) -> None:
+    with detect_anomaly():
+        y.backward()
+
+
+@pytest.mark.parametrize("name", sorted(PASSES))
+def test_an_interrupt_anywhere_twice_in_a_row_never_poisons_the_graph(name: str) -> None:
+    run, module_file = PASSES[name]
+    lines = _lines_of_a_pass(run, module_file)
+    assert lines > 10
+    for n in range(1, lines + 1):
+        x, w, s, y = _graph()
+        # Ctrl-C twice in a row (the second where a clean-up would run), then again in a later
+        # pass at another place
+        for cuts in ((n, n + 2), (max(1, lines - n),)):
+            with _interrupt_at_line(cuts, module_file), pytest.raises(KeyboardInterrupt):
+                run(y)
+        _check_correct(x, w, s, y)
+
+
+@pytest.mark.parametrize("name", ["anomaly", "steps", "create_graph"])
+def test_an_interrupt_during_the_walk_changes_no_grad(name: str) -> None:
+    """The shared walk sums into a dictionary and writes grads only once it has finished (an
+    interrupt while it writes them is covered by the test above)."""
+    run, module_file = PASSES[name]
+    writing = frozenset({"_write_grads"})
+    run(_graph()[-1])
+    *_, y = _graph()
+    with _interrupt_at_line(0, module_file, writing) as seen:
+        run(y)
+    for n in range(1, seen[0] + 1):
+        x, w, s, y = _graph()
+        x.grad, w.grad = 5.0, -2.0
+        with _interrupt_at_line(n, module_file, writing), pytest.raises(KeyboardInterrupt):
+            run(y)
+        assert (x.grad, w.grad, s.grad, y.grad) == (5.0, -2.0, 0.0, 0.0)
+
+
+def _chain(n: int) -> tuple[Value, Value]:
+    x = Value(1.0)
+    y = x
+    for _ in range(n):
+        y = y * 1.0001 + 0.0001
+    return x, y
+
+
+def _depth() -> int:
+    frame: FrameType | None = sys._getframe()
+    depth = 0
+    while frame is not None:
+        depth += 1
+        frame = frame.f_back
+    return depth
+
+
+def _at_depth(target: int, call: Callable[[], None]) -> None:
+    if _depth() < target:
+        _at_depth(target, call)
+    else:
+        call()
+
+
+@pytest.mark.parametrize("below", range(1, 21))
+def test_backward_near_the_recursion_limit_is_right_or_raises(below: int) -> None:
+    """At every depth from 1 to 20 frames below the limit: the right gradient (d/dx of the
+    chain is 1.0001^300) or a RecursionError, and never a graph left wrong for the next pass."""
+    x, y = _chain(300)
+    expected = 1.0001**300
+    limit = sys.getrecursionlimit()
+    try:
+        _at_depth(limit - below, y.backward)
+    except RecursionError:
+        pass
+    else:
+        assert x.grad == pytest.approx(expected, rel=1e-12)
+    x.grad = 0.0
+    y.backward()
+    assert x.grad == pytest.approx(expected, rel=1e-12)
+
+
+def test_marks_are_floats_of_their_own_and_never_outlive_a_pass() -> None:
+    """The visit mark is a fresh float-subclass object per pass, so it works where plain floats
+    compare by value under ``is`` (PyPy): a fresh node's 0.0 is never taken for a mark."""
+    *_, y = _graph()
+    y.backward()
+    for node in autograd.topological_order(y):
+        assert type(node.grad) is float
+
+
+# --- masked zeros: torch's where -------------------------------------------------------------
+
+
+def test_masked_zeros_contribute_zero_even_from_an_infinite_upstream() -> None:
+    # relu(-2) = 0, so d/dx of f(relu(x)) is f'(0) * 0 = 0 by relu's convention, where f' is
+    # inf (sqrt, 1/r, log); PyTorch's where gives 0, not 0 * inf = nan.
+    for f in (
+        lambda r: r.sqrt(),
+        lambda r: 1 / r,
+        lambda r: r.log(),
+        lambda r: r**0.5,
+    ):
+        x = Value(-2.0)
+        f(x.relu()).backward()
+        assert x.grad == 0.0
+        (dx,) = grad(f(x.relu()), [x], create_graph=True)
+        assert dx.data == 0.0
+        compiled = autograd.compile(lambda v, f=f: f(v.relu()))
+        assert compiled(-2.0)[1] == (0.0,)
+    # (x ** y) / 0 at y = 0: d/dx is 0 by pow's convention (y = 0), d/dy = x^0 ln x / 0 = inf.
+    x, y = Value(2.0), Value(0.0)
+    ((x**y) / 0.0).backward()
+    assert (x.grad, y.grad) == (0.0, math.inf)
+
+
+def test_a_zero_that_is_no_convention_still_gives_nan_as_torch() -> None:
+    # d(x * 0)/dx = 0 is arithmetic, not a convention: with an inf upstream, 0 * inf = nan, as
+    # PyTorch's mul gives.
+    x = Value(3.0)
+    ((x * 0.0).sqrt() * math.inf).backward()
+    assert math.isnan(x.grad)
+
+
+# --- grad_value ------------------------------------------------------------------------------
+
+
+def test_grad_value_goes_with_the_number_it_belongs_to() -> None:
+    x = Value(1.0)
+    (x * x).backward(create_graph=True)  # grad 2x = 2, recorded
+    assert x.grad_value.parents
+    x.grad = 0.0
+    (2 * x).backward()  # grad 2 again, first order: no graph
+    assert x.grad == 2.0
+    assert x.grad_value.parents == ()
+    assert grad(x.grad_value, [x])[0].data == 0.0
+    # a nan gradient keeps its graph: d sqrt(x)/dx at -1 is nan, and so is its derivative
+    v = Value(-1.0)
+    v.sqrt().backward(create_graph=True)
+    assert math.isnan(v.grad)
+    assert v.grad_value.parents
+
+
+# --- a graph whose data changed ---------------------------------------------------------------
+
+
+def test_create_graph_over_changed_data_raises_and_first_order_uses_the_recorded_point() -> None:
+    w = Value(1.0, label="w")
+    y = (w * w).exp()
+    w.data = 2.0
+    with pytest.raises(RuntimeError, match=r"'w' \(leaf, data=2.0\)"):
+        y.backward(create_graph=True)
+    assert w.grad == 0.0  # nothing was written
+    with pytest.raises(RuntimeError, match="changed"):
+        grad(y, [w], create_graph=True)
+    y.backward()  # the recorded local derivatives: d e^(w^2)/dw = 2 w e^(w^2) at w = 1
+    assert w.grad == pytest.approx(2 * math.e, rel=1e-15)
+
+
+# --- explain ---------------------------------------------------------------------------------
+
+
+def test_explain_after_backward_reports_this_pass() -> None:
+    a, b = Value(2.0, label="a"), Value(3.0, label="b")
+    product = a * b
+    product.backward()
+    text = explain(product)
+    assert text.splitlines()[-1] == "so dv2/da = 3, dv2/db = 2"
+    assert (a.grad, b.grad) == (6.0, 4.0)  # and the grads accumulated, as backward's do
+
+
+# --- threads ---------------------------------------------------------------------------------
+
+
+def test_two_threads_in_one_graph_add_exactly_two_passes() -> None:
+    x, y = _chain(20_000)
+    y.backward()
+    single = x.grad
+    x.grad = 0.0
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as the interpreter can
+    try:
+        threads = [threading.Thread(target=y.backward) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert x.grad == 2 * single
+
+
+def test_independent_graphs_in_threads_stay_right() -> None:
+    results: dict[int, float] = {}
+
+    def work(index: int) -> None:
+        x, y = _chain(2_000 + index)
+        y.backward()
+        results[index] = x.grad
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for index, gradient in results.items():
+        assert gradient == pytest.approx(1.0001 ** (2_000 + index), rel=1e-12)
