@@ -37,7 +37,6 @@ def test_every_method_is_generated_from_a_rule_and_documented() -> None:
         assert getattr(Value, method).__doc__.startswith(RULES[name].doc)
     for method in (*BINARY_METHODS, *UNARY_METHODS):
         assert "Rule: ``out = " in getattr(Value, method).__doc__
-    assert len(BINARY_METHODS) + len(UNARY_METHODS) == 23
 
 
 @pytest.mark.parametrize("method", sorted(BINARY_METHODS))
