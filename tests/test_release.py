@@ -46,7 +46,8 @@ def _run(command: list[str | Path], cwd: Path = ROOT, env: dict[str, str] | None
 
 @pytest.fixture(scope="module")
 def dist(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """The sdist and the wheel, built as `make dist` builds them (the wheel from the sdist)."""
+    """The sdist and the wheel built from it, as `make dist` builds them but with this
+    environment's hatchling instead of one installed into an isolated build environment."""
     folder = tmp_path_factory.mktemp("dist")
     _run([sys.executable, "-m", "build", "--no-isolation", "--outdir", folder, ROOT])
     (sdist,), (wheel,) = folder.glob("*.tar.gz"), folder.glob("*.whl")
