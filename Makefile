@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint typecheck pytest dev bench notebooks docs clean
+.PHONY: demo test lint typecheck pytest dev bench notebooks docs dist clean
 
 # (Re)installed whenever pyproject.toml changes; editable, so code changes need no reinstall.
 $(VENV)/.installed-demo: pyproject.toml
@@ -51,5 +51,11 @@ bench: $(VENV)/.installed-test
 	mkdir -p build
 	$(BIN)/python benchmarks/suite.py --json build/benchmarks.json --docs docs/benchmarks.md
 
+# The release: an sdist and a wheel built from it, in dist/, checked as PyPI checks an upload.
+dist: $(VENV)/.installed-test
+	rm -rf dist
+	$(BIN)/python -m build --outdir dist .
+	$(BIN)/twine check --strict dist/*
+
 clean:
-	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache .hypothesis
