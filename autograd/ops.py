@@ -46,10 +46,11 @@ POW = Rule(
     "power(x, y)",
     grads=(
         "0.0 if y == 0.0 else y * power(x, y - 1.0)",
-        "0.0 if x == 0.0 and y >= 0.0 else out * log(x)",
+        "0.0 * out if x == 0.0 and y >= 0.0 else out * log(x)",
     ),
     note="x^y for real x, y: nan for x < 0 and non-integer y, never complex. As PyTorch: "
-    "d/dx = y x^(y-1), taken as 0 where y = 0; d/dy = x^y ln x, taken as 0 where x = 0, y >= 0.",
+    "d/dx = y x^(y-1), a masked 0 where y = 0; d/dy = x^y ln x, taken as 0 where x = 0, y >= 0 "
+    "(written 0 * out: a zero that still multiplies the upstream gradient, as PyTorch's does).",
     methods=("__pow__", "__rpow__"),
     function="power",
     doc="x ** y: nan, never complex, for a negative base and a non-integer exponent.",

@@ -259,7 +259,10 @@ class Value:
         through one graph add exactly two passes' gradients.
         """
         seed = grad if type(grad) is float else as_float(grad, "the seed gradient")
-        PASSES[bool(create_graph)](self, seed)
+        if create_graph:
+            PASSES[True](self, seed)
+        else:
+            PASSES[False](self, seed)
 
     def detach(self) -> Value:
         """A new leaf with the same data and label and no history: gradients stop here."""

@@ -12,6 +12,7 @@ import pytest
 from oracles import torch_function
 from programs import VALUE_BACKEND, random_program
 
+import autograd
 from autograd import RULES, Value
 
 torch = pytest.importorskip("torch", reason="torch is not installed (CI installs torch==2.13.0)")
@@ -99,3 +100,42 @@ def test_edge_values_equal_pytorch() -> None:
 
 def _same_float(ours: float, theirs: float) -> bool:
     return (math.isnan(ours) and math.isnan(theirs)) or _close(ours, theirs)
+
+
+UPSTREAMS = [math.inf, -math.inf, math.nan]
+MASK_POINTS = [0.0, -0.0, 1.0, -1.0, 2.0, -2.5, 1e-300, math.inf, -math.inf, math.nan]
+
+
+def _with_upstream(rule_name: str, point: tuple[float, ...], upstream: float) -> list[float]:
+    """Our input gradients of op(point) when the op's upstream gradient is ``upstream``, by
+    the eager pass, the recorded pass and compiled code, which must agree bit for bit."""
+    leaves = [Value(x) for x in point]
+    (VALUE_BACKEND[rule_name](*leaves) * upstream).backward()
+    eager = [leaf.grad for leaf in leaves]
+    recorded = [Value(x) for x in point]
+    (VALUE_BACKEND[rule_name](*recorded) * upstream).backward(create_graph=True)
+    compiled = autograd.compile(lambda *v: VALUE_BACKEND[rule_name](*v) * upstream)
+    _, compiled_grads = compiled(*point)
+    for other in ([leaf.grad for leaf in recorded], list(compiled_grads)):
+        assert [g.hex() for g in other] == [g.hex() for g in eager], (rule_name, point, upstream)
+    return eager
+
+
+def test_every_op_under_an_infinite_or_nan_upstream_gradient_equals_pytorch() -> None:
+    """Where a local derivative is zero by convention (PyTorch's where), the input gradient is
+    0 whatever comes from above; elsewhere 0 * inf is nan, in both engines."""
+    for name, rule in RULES.items():
+        points = (
+            [(x,) for x in MASK_POINTS]
+            if rule.arity == 1
+            else [(x, y) for x in MASK_POINTS for y in MASK_POINTS]
+        )
+        for point in points:
+            for upstream in UPSTREAMS:
+                ours = _with_upstream(name, point, upstream)
+                tensors = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in point]
+                out = TORCH_BACKEND[name](*tensors)
+                expected = torch.autograd.grad(out * upstream, tensors, allow_unused=True)
+                for got, want in zip(ours, expected):
+                    want_float = 0.0 if want is None else want.item()
+                    assert _same_float(got, want_float), (name, point, upstream, got, want_float)
