@@ -35,65 +35,50 @@ def as_operand(x: object) -> Value | float | None:
     return as_float(x)
 
 
-def apply2(rule: Rule, a: Value | float, b: Value | float) -> Value:
-    """The rule of two inputs applied to two operands (a number becomes a Constant)."""
-    if isinstance(a, float):
-        a = Constant(a)
-    if isinstance(b, float):
-        b = Constant(b)
-    x = a.data
-    y = b.data
+def _record(rule: Rule, inputs: tuple[Value, ...]) -> Value:
+    """The rule's value on the inputs' numbers, and, unless recording is off, the edge."""
+    numbers = tuple(v.data for v in inputs)
     try:
-        data = rule.forward(x, y)
+        data = rule.forward(*numbers)
     except ArithmeticError:
-        data = rule.forward_ieee(x, y)
+        data = rule.forward_ieee(*numbers)
     out: Value = new(Value)
     out.data = data
     out.grad = 0.0
+    out._rule = None
+    out._first = None
+    out._second = None
     mode = current_mode.get()
     if mode is DEFAULT_MODE or mode.record:
         try:
-            out._d_first, out._d_second = rule.local_grads(x, y, data)
+            local_grads = rule.local_grads(*numbers, data)
         except ArithmeticError:
-            out._d_first, out._d_second = rule.local_grads_ieee(x, y, data)
+            local_grads = rule.local_grads_ieee(*numbers, data)
         out._rule = rule
-        out._first = a
-        out._second = b
-    else:
-        out._rule = None
-        out._first = None
-        out._second = None
+        out._first = inputs[0]
+        out._d_first = local_grads[0]
+        if len(inputs) == 2:
+            out._second = inputs[1]
+            out._d_second = local_grads[1]
     if mode.anomaly:
-        check_forward(rule, (a, b), out)
+        check_forward(rule, inputs, out)
     return out
+
+
+def apply2(rule: Rule, a: Value | float, b: Value | float) -> Value:
+    """The rule of two inputs applied to two operands (a number becomes a Constant)."""
+    return _record(
+        rule,
+        (
+            Constant(a) if isinstance(a, float) else a,
+            Constant(b) if isinstance(b, float) else b,
+        ),
+    )
 
 
 def apply1(rule: Rule, a: Value) -> Value:
     """The rule of one input applied to a Value."""
-    x = a.data
-    try:
-        data = rule.forward(x)
-    except ArithmeticError:
-        data = rule.forward_ieee(x)
-    out: Value = new(Value)
-    out.data = data
-    out.grad = 0.0
-    mode = current_mode.get()
-    if mode is DEFAULT_MODE or mode.record:
-        try:
-            (out._d_first,) = rule.local_grads(x, data)
-        except ArithmeticError:
-            (out._d_first,) = rule.local_grads_ieee(x, data)
-        out._rule = rule
-        out._first = a
-        out._second = None
-    else:
-        out._rule = None
-        out._first = None
-        out._second = None
-    if mode.anomaly:
-        check_forward(rule, (a,), out)
-    return out
+    return _record(rule, (a,))
 
 
 def apply(rule: Rule, *operands: Value | float) -> Value:

@@ -79,12 +79,7 @@ def test_edge_values_equal_pytorch() -> None:
         math.nan,
     ]
     for name, rule in RULES.items():
-        points = (
-            [(x,) for x in specials]
-            if rule.arity == 1
-            else [(x, y) for x in specials for y in specials]
-        )
-        for point in points:
+        for point in _points(rule.arity, specials):
             leaves = [Value(x) for x in point]
             out = VALUE_BACKEND[name](*leaves)
             tensors = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in point]
@@ -96,6 +91,10 @@ def test_edge_values_equal_pytorch() -> None:
                 assert _same_float(leaf.grad, 0.0 if grad is None else grad.item()), (
                     f"d{name}{point}: ours {leaf.grad!r}, torch {grad}"
                 )
+
+
+def _points(arity: int, numbers: list[float]) -> list[tuple[float, ...]]:
+    return [(x,) for x in numbers] if arity == 1 else [(x, y) for x in numbers for y in numbers]
 
 
 def _same_float(ours: float, theirs: float) -> bool:
@@ -125,12 +124,7 @@ def test_every_op_under_an_infinite_or_nan_upstream_gradient_equals_pytorch() ->
     """Where a local derivative is zero by convention (PyTorch's where), the input gradient is
     0 whatever comes from above; elsewhere 0 * inf is nan, in both engines."""
     for name, rule in RULES.items():
-        points = (
-            [(x,) for x in MASK_POINTS]
-            if rule.arity == 1
-            else [(x, y) for x in MASK_POINTS for y in MASK_POINTS]
-        )
-        for point in points:
+        for point in _points(rule.arity, MASK_POINTS):
             for upstream in UPSTREAMS:
                 ours = _with_upstream(name, point, upstream)
                 tensors = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in point]
