@@ -84,6 +84,12 @@ class _Mark(float):
     __slots__ = ()
 
 
+_SPARE_MARKS: list[_Mark] = []
+"""The marks of passes that completed. Such a pass leaves its mark in no grad (each marked grad
+received a contribution, which gives a plain float), so a later pass may take it again. A pass
+takes its mark from here and puts it back only once it has completed: the mark of a pass that
+was interrupted, wherever, is never used again."""
+
 _RECURSION = 100
 """How deep backward's sort recurses before it goes on with a stack of its own. Recursion is
 the faster, but Python limits it (to 1,000 frames by default, counting the caller's)."""
@@ -105,25 +111,26 @@ def backward(root: Value, grad: float = 1.0) -> None:
     """
     with GRADS_LOCK:
         collecting = gc.isenabled()
-        gc.disable()
         try:
+            gc.disable()  # inside the try: a Ctrl-C as it returns must not leave it off
             if switched_modes and current_mode.get().anomaly:
                 _backward_checked(root, grad)
             elif root._first is None:
                 root.grad += grad
             else:
-                order = _reset_in_order(root)
+                order, mark = _reset_in_order(root)
                 root.grad += grad
                 _accumulate(order)
+                _SPARE_MARKS.append(mark)  # a completed pass left its mark in no grad
         finally:
             if collecting:
                 gc.enable()
 
 
-def _reset_in_order(root: Value) -> list[Value]:
+def _reset_in_order(root: Value) -> tuple[list[Value], _Mark]:
     """The interior Values below ``root`` in topological order, each with its grad reset to 0
-    (to this pass's mark)."""
-    mark = root.grad = _Mark()
+    (to this pass's mark), and the mark."""
+    mark = root.grad = _SPARE_MARKS.pop() if _SPARE_MARKS else _Mark()
     order: list[Value] = []
     try:
         _visit(root, order, _RECURSION, Value, mark)
@@ -138,7 +145,7 @@ def _reset_in_order(root: Value) -> list[Value]:
                 "(sys.getrecursionlimit()) and could not sort the graph; no grad was changed "
                 "but interior grads were reset. Call it from a shallower frame."
             ) from None
-    return order
+    return order, mark
 
 
 def _visit(
@@ -182,13 +189,13 @@ def _visit_with_stack(
         stack.append(parent)
 
 
-def _accumulate(order: list[Value]) -> None:
+def _accumulate(order: list[Value], inf: float = math.inf, minus_inf: float = -math.inf) -> None:
     """The chain rule over a topological order: ``parent.grad += local_grad * node.grad``.
     A number operand (a float) takes no gradient."""
     value_class = Value
     for node in reversed(order):
         upstream = node.grad
-        if upstream - upstream and node._rule.maskable:  # type: ignore[union-attr]
+        if not minus_inf < upstream < inf and node._rule.maskable:  # type: ignore[union-attr]
             _pass_on_masked(node, upstream)  # inf or nan: masked zeros must give exactly 0
             continue
         # A Constant ignores what is added; a leaf of a subclass of Value keeps it.
@@ -302,15 +309,14 @@ def chain_rule(
     On floats (``on_values`` None) the local derivatives are the recorded ones, and where the
     upstream gradient is inf or nan a masked zero contributes 0.0, as in :func:`backward`. With
     ``on_values(node)`` giving each node's local derivatives as Values, the pass is recorded:
-    every node is first checked against its recorded numbers (:func:`check_recorded`) and masked
-    zeros contribute nothing. Given a list, ``frames`` receives one :class:`Frame` per node.
+    every node is first checked against its recorded numbers (:func:`check_recorded`), and a
+    masked zero contributes the number 0.0. Given a list, ``frames`` receives one
+    :class:`Frame` per node.
     """
     first = start(root)
     totals: dict[Value, Gradient] = {root: seed if first is None else first + seed}
     for node in reversed(topological_order(root)):
-        upstream = totals.get(node)
-        if upstream is None:
-            continue  # reached only through masked zeros: nothing flows from it
+        upstream = totals[node]  # every edge into it has contributed, a masked zero too
         if on_values is not None:
             check_recorded(node)
             local_grads: tuple[Gradient, ...] = on_values(node)
@@ -323,12 +329,7 @@ def chain_rule(
                 masks = masked_zeros(node)
         edges = []
         for index, (parent, local_grad, masked) in enumerate(zip(node.parents, local_grads, masks)):
-            if masked:
-                if on_values is not None:
-                    continue
-                contribution: Gradient = 0.0
-            else:
-                contribution = local_grad * upstream
+            contribution: Gradient = 0.0 if masked else local_grad * upstream
             if frames is not None:
                 edges.append(EdgeStep(parent, index, local_grad, contribution))
             if isinstance(parent, Constant):

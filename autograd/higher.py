@@ -15,7 +15,7 @@ from autograd import functions
 from autograd.graph import GRADS_LOCK, Gradient, chain_rule
 from autograd.modes import enable_grad, no_grad
 from autograd.rule import RULE_FUNCTIONS, GradsFunction, Rule, compile_grads
-from autograd.value import Constant, Value, as_float
+from autograd.value import Constant, RecordedGradient, Value, as_float
 
 VALUE_NAMESPACE: dict[str, object] = {
     name: getattr(functions, name) for name in (*RULE_FUNCTIONS, "sign") if hasattr(functions, name)
@@ -66,7 +66,8 @@ def backward_create_graph(root: Value, seed: float) -> None:
         with enable_grad():
             for node, gradient in grads.items():
                 gradient = gradient if isinstance(gradient, Value) else Constant(gradient)
-                if node._first is None and node.grad != 0.0:  # a leaf: accumulate
+                recorded = type(node.grad) is RecordedGradient
+                if node._first is None and (recorded or node.grad != 0.0):  # a leaf: accumulate
                     gradient = node.grad_value + gradient
                 node.grad_value = gradient
 

@@ -17,11 +17,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from autograd import graph, higher, modes, record
+from autograd import graph, higher, modes, record, value
 from autograd.generated import compile_generated
 from autograd.ops import RULES
 from autograd.rule import FLOAT_NAMESPACE, Rule, float_text
-from autograd.value import PASSES, Value
+from autograd.value import Value
 
 _BINARY = """
 def method(self, other):
@@ -135,8 +135,8 @@ def install() -> None:
     """Give Value its op methods and its backward passes."""
     for name, function in generated_methods(RULES).items():
         setattr(Value, name, function)
-    PASSES[False] = graph.backward
-    PASSES[True] = higher.backward_create_graph
+    value.first_order_pass = graph.backward
+    value.recorded_pass = higher.backward_create_graph
 
 
 install()

@@ -48,9 +48,16 @@ class RecordedGradient(float):
 
 
 BackwardPass = Callable[["Value", float], None]
-PASSES: dict[bool, BackwardPass] = {}
-"""The backward passes by ``create_graph``, installed by :mod:`autograd.methods` (they live in
-layers above this one, which import it)."""
+
+
+def _not_installed(root: Value, grad: float) -> None:
+    raise RuntimeError("import autograd, which installs the backward passes")
+
+
+first_order_pass: BackwardPass = _not_installed
+recorded_pass: BackwardPass = _not_installed
+"""The backward passes, installed by :mod:`autograd.methods` (they live in layers above this
+one, which import it)."""
 
 
 class Value:
@@ -260,9 +267,9 @@ class Value:
         """
         seed = grad if type(grad) is float else as_float(grad, "the seed gradient")
         if create_graph:
-            PASSES[True](self, seed)
+            recorded_pass(self, seed)
         else:
-            PASSES[False](self, seed)
+            first_order_pass(self, seed)
 
     def detach(self) -> Value:
         """A new leaf with the same data and label and no history: gradients stop here."""

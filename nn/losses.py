@@ -76,6 +76,8 @@ def binary_cross_entropy(probabilities: Sequence[Number], targets: Sequence[floa
     """-(1/n) sum_i [t_i log p_i + (1 - t_i) log(1 - p_i)] for probabilities p_i in [0, 1].
 
     As PyTorch, each log is clamped at -100, so a confident wrong answer costs 100, not inf.
+    The gradient is that of this formula (0 where a clamp holds); PyTorch's own backward
+    instead divides by max(p (1 - p), 1e-12), which differs where p (1 - p) < 1e-12.
     """
     _check_pairs(probabilities, targets, "binary_cross_entropy")
     terms = []

@@ -45,9 +45,9 @@ def _check_correct(x: Value, w: Value, s: Value, y: Value) -> None:
 
 
 ENTRY_POINTS = {"backward", "float_pass", "backward_create_graph"}
-"""The functions that take the lock and pause the collector. Their ``with`` and ``finally``
-lines are left out: a trace function can raise where no signal is delivered (at a ``with``
-line's exit event, before ``__exit__`` runs), which no Ctrl-C can do."""
+"""The functions that take the lock and pause the collector, left out here: a trace function
+can raise where no signal is ever delivered (at a ``with`` line's exit event, before
+``__exit__`` runs). Real signals interrupt them in the test with SIGALRM below."""
 
 
 @contextmanager
@@ -306,5 +306,102 @@ def test_independent_graphs_in_threads_stay_right() -> None:
         thread.start()
     for thread in threads:
         thread.join()
+    assert sorted(results) == [0, 1, 2, 3]
     for index, gradient in results.items():
         assert gradient == pytest.approx(1.0001 ** (2_000 + index), rel=1e-12)
+
+
+def _deep_masked_graph() -> tuple[Value, Value, Value]:
+    """A graph deeper than the sort's recursion (so its stack takes over) with a masked zero
+    under a nan upstream gradient: relu(-x) = 0 at x = 0.5, 1 / 0 = inf, and the upstream of
+    1 / r is 0, so its contribution to relu is 0 * (-inf / 0) = nan, which relu masks. dy/dx is
+    the chain's 1.0001^150, plus exactly 0 through the masked relu."""
+    x = Value(0.5, label="x")
+    chain = x
+    for _ in range(150):
+        chain = chain * 1.0001 + 0.0
+    masked = (1 / (-x).relu()).relu()  # relu(inf) = inf, its input's grad is masked
+    y = chain + masked * 0.0
+    return x, chain, y
+
+
+def test_interrupts_in_the_stack_sort_and_the_masked_path_never_poison() -> None:
+    x, _, y = _deep_masked_graph()
+    y.backward()
+    want = x.grad
+    assert want == pytest.approx(1.0001**150, rel=1e-12)
+    lines = _lines_of_a_pass(lambda y: y.backward(), GRAPH)
+    for n in range(1, lines, max(1, lines // 300)):
+        x, _, y = _deep_masked_graph()
+        with _interrupt_at_line((n, n + 2), GRAPH), pytest.raises(KeyboardInterrupt):
+            y.backward()
+        x.grad = 0.0
+        y.backward()
+        assert x.grad.hex() == want.hex()
+
+
+def test_real_interrupts_leave_the_collector_on_and_the_lock_free() -> None:
+    """SIGALRM at random moments of many passes (a Ctrl-C is a signal too): afterwards the
+    garbage collector is on, the lock is free and a pass gives the right numbers."""
+    signal = pytest.importorskip("signal")
+    import random
+    import time
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    rng = random.Random(0)
+    interrupted = 0
+    deadline = time.monotonic() + 3.0
+    try:
+        while time.monotonic() < deadline:
+            x, w, s, y = _graph()
+            try:
+                signal.setitimer(signal.ITIMER_REAL, rng.uniform(1e-6, 6e-5))
+                for _ in range(20):
+                    y.backward()
+            except KeyboardInterrupt:
+                interrupted += 1
+            finally:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+            assert gc_enabled()
+            assert not autograd.graph.GRADS_LOCK.locked()
+            _check_correct(x, w, s, y)
+    except KeyboardInterrupt:  # a last alarm outside the passes
+        pass
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert interrupted > 50
+
+
+def gc_enabled() -> bool:
+    import gc
+
+    return gc.isenabled()
+
+
+def test_create_graph_agrees_with_first_order_through_masked_zeros() -> None:
+    # sqrt'(0) = inf meets relu's masked zero: 0 * inf = nan in every pass, as PyTorch
+    for make in (lambda v: v.sqrt().relu(), lambda v: (v * math.inf).relu()):
+        first, recorded = Value(0.0), Value(0.0)
+        make(first).backward()
+        make(recorded).backward(create_graph=True)
+        assert first.grad.hex() == recorded.grad.hex()
+    # a node reached only through a masked zero holds this pass's 0, not a stale gradient
+    x = Value(-1.0)
+    a = x * 3.0
+    (a * a).backward()
+    a.relu().backward(create_graph=True)
+    assert a.grad == 0.0
+
+
+def test_recorded_gradients_accumulate_even_where_the_number_is_zero() -> None:
+    # d/dw of the accumulated d/dx: x w gives w (0 here, but a function of w), x x gives 2x;
+    # d(w + 2x)/dw = 1
+    x, w = Value(1.0), Value(0.0)
+    (x * w).backward(create_graph=True)
+    (x * x).backward(create_graph=True)
+    assert x.grad == 2.0
+    assert grad(x.grad_value, [w])[0].data == 1.0
