@@ -55,6 +55,25 @@ def test_frames_leave_the_same_gradients_as_backward_on_random_graphs(seed_numbe
     assert len({id(frame.node) for frame in frames}) == len(frames)
 
 
+def test_each_contribution_carries_the_running_sum_of_its_input() -> None:
+    x = Value(0.4, label="x")
+    s = x.sin()
+    y = s * s + s
+    add, mul, sine = backward_steps(y)
+    assert (add.node, mul.node, sine.node) == (y, y.parents[0], s)
+    by_hand = math.sin(0.4)  # dy/ds = 2s + 1: 1 through the sum, s twice through the product
+    into_s = [edge for frame in (add, mul) for edge in frame.edges if edge.input is s]
+    assert [edge.contribution for edge in into_s] == [1.0, by_hand, by_hand]
+    assert [edge.total for edge in into_s] == [1.0, 1.0 + by_hand, 1.0 + by_hand + by_hand]
+    assert math.isclose(sine.upstream, 2 * by_hand + 1, rel_tol=1e-15)
+    assert sine.upstream == into_s[-1].total  # the last contribution leaves it complete
+    (into_x,) = sine.edges
+    assert into_x.total == x.grad
+    constant = (x * 2.0).exp()
+    (_, product) = backward_steps(constant)
+    assert product.edges[1].total is None  # the Constant 2 takes no gradient
+
+
 def test_frames_come_from_a_whole_pass_and_a_leaf_root_has_none() -> None:
     a = Value(2.0)
     steps = backward_steps(a * a)
