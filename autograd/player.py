@@ -60,6 +60,30 @@ TEXTS: dict[str, dict[str, str]] = {
         "done": "Done: every gradient is complete.",
         "parameters": "Done: every gradient is complete. The parameters' gradients:",
     },
+    "zh": {
+        "title": "chainrule：{root} 的反向传播，逐步演示",
+        "previous": "上一步",
+        "previous_hint": "上一步（左方向键）",
+        "play": "播放",
+        "pause": "暂停",
+        "play_hint": "播放或暂停",
+        "next": "下一步",
+        "next_hint": "下一步（右方向键）",
+        "slider": "步骤",
+        "counter": "第 {step} 步，共 {last} 步",
+        "graph": "计算图",
+        "key": "如何阅读计算图",
+        "help": "每个方框中，data 是该量的值，grad 是 {root} 对它的梯度。"
+        "红色：梯度已经计算完成的节点，它沿着边把一份梯度传给每个输入（边上标注局部导数）。"
+        "蓝色：正在接收一份梯度的输入，其 grad 显示为“旧值 → 新值”。"
+        "斜体的 grad 是累加中的部分和，还有贡献没有传到；空白表示还没有收到任何贡献。"
+        "淡色：已经处理过的节点。",
+        "where": "其中",
+        "start": "开始：{root} 对自身的梯度是 1。",
+        "node": "{node}（{op}）：它的梯度 {grad} 已经计算完成，现在把一份梯度传给它的每个输入。",
+        "done": "完成：所有梯度都已计算完成。",
+        "parameters": "完成：所有梯度都已计算完成。各参数的梯度：",
+    },
 }
 """The player's words in each language it speaks, by what they are for."""
 
@@ -166,10 +190,14 @@ class StepThrough:
     """The backward pass of a graph as a player: ``.html`` (a standalone page), ``.save(path)``,
     and display in Jupyter. ``.frames`` are the frames played, ``.graph`` the drawing."""
 
-    def __init__(self, html_page: str, frames: list[Frame], graph: Graph) -> None:
+    def __init__(
+        self, html_page: str, frames: list[Frame], graph: Graph, title: str = "backward pass"
+    ) -> None:
         self.html = html_page
         self.frames = frames
         self.graph = graph
+        self.title = title
+        """What the page is, in its language: the title of its frame in a notebook."""
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the standalone page."""
@@ -182,7 +210,7 @@ class StepThrough:
         document = html.escape(self.html, quote=True)
         return (
             f'<iframe srcdoc="{document}" style="width: 100%; height: 640px; border: 1px solid '
-            '#d1d5db;" title="backward pass, step by step"></iframe>'
+            f'#d1d5db;" title="{html.escape(self.title, quote=True)}"></iframe>'
         )
 
     def __repr__(self) -> str:
@@ -199,7 +227,7 @@ def step_through(
 ) -> StepThrough:
     """Run ``root.backward()`` step by step (grads change exactly as ``backward`` changes them)
     and return a player of those steps over the drawing of the graph, its words in ``lang``
-    (one of :data:`LANGUAGES`).
+    (``"en"`` or ``"zh"``).
 
     Step 0 seeds the root's gradient with 1; each later step is one node passing its complete
     gradient to its inputs: for each input, the chain-rule line (see :func:`autograd.explain`)
@@ -313,4 +341,4 @@ def step_through(
         frames=_script_safe_json(data),
         **{key: html.escape(words[key].format(root=root_name)) for key in _PAGE_WORDS},
     )
-    return StepThrough(page, frames, graph)
+    return StepThrough(page, frames, graph, words["title"].format(root=root_name))

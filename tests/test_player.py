@@ -162,8 +162,31 @@ def test_each_local_derivative_is_its_rules_formula_with_numbers() -> None:
     assert into_z3["chain"].startswith("dE/dz3 += dE/dy3 * dy3/dz3 = ")
 
 
+def test_chinese_player() -> None:
+    english = step_through(seed.loss_graph()).html
+    page = step_through(seed.loss_graph(), lang="zh").html
+    assert '<html lang="zh">' in page
+    assert '<html lang="en">' in english
+    for word in ("上一步", "播放", "下一步", "计算图", "局部导数", "梯度"):
+        assert word in page, word
+    for english_text in ("Previous", "Play", "Next", "How to read", "with respect to", "Done"):
+        assert english_text in english
+        assert english_text not in page, english_text
+    frames, english_frames = _frames(page), _frames(english)
+    assert frames[0]["title"] == "开始：E 对自身的梯度是 1。"
+    assert frames[1]["title"] == (
+        "E（mul）：它的梯度 1 已经计算完成，现在把一份梯度传给它的每个输入。"
+    )
+    assert frames[-1]["title"] == "完成：所有梯度都已计算完成。各参数的梯度："
+    assert _data(page)["words"]["counter"] == "第 {step} 步，共 {last} 步"
+    shown = step_through(seed.loss_graph(), lang="zh")._repr_html_()
+    assert 'title="chainrule：E 的反向传播，逐步演示"' in shown
+    # The math is the same in every language.
+    assert [f["contributions"] for f in frames] == [f["contributions"] for f in english_frames]
+
+
 def test_an_unknown_language_is_refused_naming_the_known_ones() -> None:
-    with pytest.raises(ValueError, match=r"lang must be one of 'en', got 'fr'"):
+    with pytest.raises(ValueError, match=r"lang must be one of 'en', 'zh', got 'fr'"):
         step_through(Value(1.0) * 2, lang="fr")
 
 
