@@ -177,7 +177,7 @@ def draw_grad_rows(
     In the SVG the row's text is the last ``<text>`` of the Value's node."""
     nodes = graph_nodes(root)
     _check(rankdir, precision, nodes, max_nodes)
-    spacing = {"ranksep": "0.25", "nodesep": "0.15"}  # compact: a phone shows more of it
+    spacing = {"ranksep": "0.35", "nodesep": "0.15"}  # compact: a phone shows more of it
     return _drawing(root, nodes, rankdir, "local", set(), grad_texts, True, precision, spacing)
 
 
