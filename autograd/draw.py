@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Literal
 
@@ -85,20 +85,46 @@ class Graph:
         return f"<Graph of {len(self.ids)} values>"
 
 
-def _value_label(name: str, node: Value, kind: str, grads: bool, precision: int, bold: bool) -> str:
+def _value_label(
+    name: str, node: Value, kind: str, grad: str | None, grad_row: bool, precision: int, bold: bool
+) -> str:
+    """A Value's box: its name, its data and, unless ``grad`` is None, its grad, on one row or
+    (``grad_row``) on a row of its own below."""
     name_cell = (
         f"<B>{_text(name)}</B>" if node.label else f'<FONT COLOR="#6b7280">{_text(name)}</FONT>'
     )
     cells = [name_cell, f"data {_text(format_number(node.data, precision))}"]
-    if grads and kind != "constant":
-        cells.append(f"grad {_text(format_number(node.grad, precision))}")
-    row = "".join(f"<TD>{cell}</TD>" for cell in cells)
+    rows = ["".join(f"<TD>{cell}</TD>" for cell in cells)]
+    if grad is not None and grad_row:
+        rows.append(f'<TD COLSPAN="2">{_text(grad)}</TD>')
+    elif grad is not None:
+        rows[0] += f"<TD>{_text(grad)}</TD>"
     border = f' BORDER="3" COLOR="{HIGHLIGHT}"' if bold else ' BORDER="1"'
     fill = COLOURS.get(kind, "#ffffff")
     return (
         f'<<TABLE{border} CELLBORDER="0" CELLSPACING="0" CELLPADDING="4" BGCOLOR="{fill}">'
-        f"<TR>{row}</TR></TABLE>>"
+        + "".join(f"<TR>{row}</TR>" for row in rows)
+        + "</TABLE>>"
     )
+
+
+def node_ids(nodes: list[Value]) -> dict[Value, str]:
+    """The id of each Value's node in the DOT and SVG: ``v`` and its position in ``nodes``
+    (:func:`autograd.trace.graph_nodes`); its op circle is that id and ``op``, the edge from
+    its input i ``e`` and i."""
+    return {node: f"v{position}" for position, node in enumerate(nodes)}
+
+
+def _check(rankdir: str, precision: int, nodes: list[Value], max_nodes: int) -> None:
+    if rankdir not in ("LR", "RL", "TB", "BT"):
+        raise ValueError(f"rankdir must be 'LR', 'RL', 'TB' or 'BT', got {rankdir!r}")
+    if isinstance(precision, bool) or not isinstance(precision, int) or precision < 1:
+        raise ValueError(f"precision must be a positive int, got {precision!r}")
+    if len(nodes) > max_nodes:
+        raise ValueError(
+            f"the graph has {len(nodes)} values, more than max_nodes={max_nodes}; drawing it "
+            "would take long and show little. Draw a smaller graph or raise max_nodes."
+        )
 
 
 def draw(
@@ -122,33 +148,63 @@ def draw(
     outlines the given Values in red. Graphs of more than ``max_nodes`` Values raise
     ``ValueError`` rather than take minutes to lay out.
     """
-    if rankdir not in ("LR", "RL", "TB", "BT"):
-        raise ValueError(f"rankdir must be 'LR', 'RL', 'TB' or 'BT', got {rankdir!r}")
     if edges not in ("local", "contribution", None):
         raise ValueError(f"edges must be 'local', 'contribution' or None, got {edges!r}")
-    if isinstance(precision, bool) or not isinstance(precision, int) or precision < 1:
-        raise ValueError(f"precision must be a positive int, got {precision!r}")
     nodes = graph_nodes(root)
-    if len(nodes) > max_nodes:
-        raise ValueError(
-            f"the graph has {len(nodes)} values, more than max_nodes={max_nodes}; drawing it "
-            "would take long and show little. Draw a smaller graph or raise max_nodes."
-        )
+    _check(rankdir, precision, nodes, max_nodes)
     if isinstance(highlight, Value):
         highlight = [highlight]
     marked = set(highlight or ())
-    names = node_names(nodes, precision)
-    ids = {node: f"v{position}" for position, node in enumerate(nodes)}
+    grad_texts = {
+        node: f"grad {format_number(node.grad, precision)}"
+        for node in nodes
+        if grads and not isinstance(node, Constant)
+    }
+    return _drawing(root, nodes, rankdir, edges, marked, grad_texts, False, precision, {})
 
+
+def draw_grad_rows(
+    root: Value,
+    grad_texts: Mapping[Value, str],
+    *,
+    rankdir: str = "LR",
+    precision: int = 4,
+    max_nodes: int = DEFAULT_MAX_NODES,
+) -> Graph:
+    """The drawing of :func:`draw`, with local derivatives on the edges, for a page that
+    writes the grads itself (:func:`autograd.step_through`): each Value in ``grad_texts`` has
+    a row of its own under its name and data holding that text, which sets the row's width.
+    In the SVG the row's text is the last ``<text>`` of the Value's node."""
+    nodes = graph_nodes(root)
+    _check(rankdir, precision, nodes, max_nodes)
+    spacing = {"ranksep": "0.35", "nodesep": "0.15"}  # compact: a phone shows more of it
+    return _drawing(root, nodes, rankdir, "local", set(), grad_texts, True, precision, spacing)
+
+
+def _drawing(
+    root: Value,
+    nodes: list[Value],
+    rankdir: str,
+    edges: EdgeLabels,
+    marked: set[Value],
+    grad_texts: Mapping[Value, str],
+    grad_rows: bool,
+    precision: int,
+    spacing: dict[str, str],
+) -> Graph:
+    names = node_names(nodes, precision)
+    ids = node_ids(nodes)
     dot = graphviz.Digraph(
-        graph_attr={"rankdir": rankdir, "fontname": "Helvetica"},
+        graph_attr={"rankdir": rankdir, "fontname": "Helvetica", **spacing},
         node_attr={"fontname": "Helvetica", "fontsize": "11"},
         edge_attr={"fontname": "Helvetica", "fontsize": "10", "color": "#4b5563"},
     )
     for node in nodes:
         node_id = ids[node]
         kind = _kind(node, root)
-        label = _value_label(names[node], node, kind, grads, precision, node in marked)
+        label = _value_label(
+            names[node], node, kind, grad_texts.get(node), grad_rows, precision, node in marked
+        )
         dot.node(node_id, label=label, shape="plain", id=node_id, **{"class": f"value {kind}"})
         if not node.parents:
             continue

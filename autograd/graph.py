@@ -280,6 +280,9 @@ class EdgeStep:
     contribution: Gradient
     """local_grad * upstream (exactly 0 for a masked zero): what the chain rule adds to
     input.grad (nothing for a Constant, which takes no gradient)."""
+    total: Gradient = None
+    """The input's gradient so far, this contribution included: the pass's running sum, which
+    the input's last contribution leaves complete (None for a Constant)."""
 
 
 @dataclass(frozen=True)
@@ -330,15 +333,18 @@ def chain_rule(
         edges = []
         for index, (parent, local_grad, masked) in enumerate(zip(node.parents, local_grads, masks)):
             contribution: Gradient = 0.0 if masked else local_grad * upstream
-            if frames is not None:
-                edges.append(EdgeStep(parent, index, local_grad, contribution))
             if isinstance(parent, Constant):
+                if frames is not None:
+                    edges.append(EdgeStep(parent, index, local_grad, contribution))
                 continue
             if parent in totals:
-                totals[parent] = totals[parent] + contribution
+                total = totals[parent] + contribution
             else:
                 begin = start(parent)
-                totals[parent] = contribution if begin is None else begin + contribution
+                total = contribution if begin is None else begin + contribution
+            totals[parent] = total
+            if frames is not None:
+                edges.append(EdgeStep(parent, index, local_grad, contribution, total))
         if frames is not None:
             frames.append(Frame(node, upstream, tuple(edges)))
     return totals

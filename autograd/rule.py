@@ -24,7 +24,8 @@ upstream gradient into each branch (:func:`contribution_text`), and a literal 0 
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable
+import copy
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from autograd import numerics
@@ -139,6 +140,105 @@ def contribution_text(grad: str, upstream: str) -> str:
         return ast.BinOp(node, ast.Mult(), ast.Name(upstream, ast.Load()))
 
     return ast.unparse(scaled(ast.parse(float_text(grad), mode="eval").body))
+
+
+def _evaluate(expression: ast.expr, point: Mapping[str, float]) -> float:
+    """A piece of float rule text at ``point``, with IEEE division (it never raises for 0)."""
+    tree = DivisionToIEEE().visit(ast.Expression(copy.deepcopy(expression)))
+    code = compile(ast.fix_missing_locations(tree), "<rule text>", "eval")
+    return float(eval(code, dict(_IEEE_NAMESPACE), dict(point)))  # noqa: S307 - our own rule text
+
+
+class _BranchesDecided(ast.NodeTransformer):
+    """Rewrites each ``a if test else b`` as the branch that ``point`` takes."""
+
+    def __init__(self, point: Mapping[str, float]) -> None:
+        self.point = point
+
+    def visit_IfExp(self, node: ast.IfExp) -> ast.AST:
+        branch = node.body if _evaluate(node.test, self.point) else node.orelse
+        return self.visit(branch)  # type: ignore[no-any-return]
+
+
+def _word(text: str, alone: bool, number: bool = False) -> ast.expr:
+    """``text`` as a name in written math; bracketed inside an operation if it is a negative
+    number or a name that holds an operator or a space (``1 - (-0.5)``, ``2 * (w35*y3)``)."""
+    compound = text.startswith("-") if number else any(c in text for c in " +-*/^·()")
+    return ast.Name(f"({text})" if compound and not alone else text, ast.Load())
+
+
+class _Written(ast.NodeTransformer):
+    """Rewrites the names ``x``, ``y``, ``out`` and the numbers of rule text as the words given
+    for them; a function's arguments stand alone, as does the whole expression."""
+
+    def __init__(self, words: Mapping[str, str], write: Callable[[float], str]) -> None:
+        self.words = words
+        self.write = write
+
+    def text(self, node: ast.expr, alone: bool) -> ast.expr:
+        if isinstance(node, ast.Name) and node.id in self.words:
+            return _word(self.words[node.id], alone)
+        if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
+            return _word(self.write(float(node.value)), alone, number=True)
+        return self.visit(node)  # type: ignore[no-any-return]
+
+    def visit_Name(self, node: ast.Name) -> ast.expr:
+        return self.text(node, alone=False)
+
+    def visit_Constant(self, node: ast.Constant) -> ast.expr:
+        return self.text(node, alone=False)
+
+    def visit_Call(self, node: ast.Call) -> ast.expr:
+        node.args = [self.text(argument, alone=True) for argument in node.args]
+        return node  # the function's own name stays
+
+
+def _with_numbers(
+    node: ast.expr, point: Mapping[str, float], write: Callable[[float], str]
+) -> ast.expr | None:
+    """``node`` with each operand of its outermost operation (through any unary minus) as a
+    number, evaluated where it is an expression; None for a lone name or number."""
+
+    def number(operand: ast.expr, alone: bool) -> ast.expr:
+        return _word(write(_evaluate(operand, point)), alone, number=True)
+
+    if isinstance(node, ast.UnaryOp):
+        inner = _with_numbers(node.operand, point, write)
+        return None if inner is None else ast.UnaryOp(node.op, inner)
+    if isinstance(node, ast.BinOp):
+        return ast.BinOp(number(node.left, False), node.op, number(node.right, False))
+    if isinstance(node, ast.Call):
+        arguments = [number(argument, True) for argument in node.args]
+        return ast.Call(node.func, arguments, [])
+    return None
+
+
+def worked_derivative(
+    grad: str, point: Mapping[str, float], words: Mapping[str, str], write: Callable[[float], str]
+) -> tuple[str, str | None]:
+    """The derivative text ``grad`` worked at a point, for a reader: each ``a if test else b``
+    decided at ``point`` (the numbers of ``x``, ``y`` and ``out``), then written twice, once
+    with the ``words`` for x, y and out (their names), once with each operand of the outermost
+    operation as a number (``write`` writes a number). The second is None where it would only
+    repeat the first (a lone name or number) or where an operand cannot be evaluated.
+
+    Examples:
+        >>> write = "{:.4g}".format
+        >>> sigmoid = "out * (1.0 - out)"
+        >>> worked_derivative(sigmoid, {"x": 0.755, "out": 0.6803}, {"x": "z3", "out": "y3"}, write)
+        ('y3 * (1 - y3)', '0.6803 * 0.3197')
+        >>> relu = "0.0 if out <= 0.0 else 1.0"
+        >>> worked_derivative(relu, {"x": -2.0, "out": 0.0}, {"x": "a", "out": "r"}, write)
+        ('0', None)
+    """
+    body = ast.parse(float_text(grad), mode="eval").body
+    try:
+        body = _BranchesDecided(point).visit(copy.deepcopy(body))
+        with_numbers = _with_numbers(body, point, write)
+    except ArithmeticError:
+        with_numbers = None
+    with_names = _Written(words, write).text(copy.deepcopy(body), alone=True)
+    return ast.unparse(with_names), None if with_numbers is None else ast.unparse(with_numbers)
 
 
 def _check_text(name: str, text: str, allowed: set[str]) -> None:

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from autograd.graph import Frame, float_pass, topological_order
+from autograd.graph import EdgeStep, Frame, float_pass, topological_order
+from autograd.rule import worked_derivative
 from autograd.value import Constant, Value
 
 
@@ -66,22 +67,55 @@ def _d(name: str) -> str:
     return f"({name})" if any(c in name for c in " +-*/^·()") else name
 
 
+def chain_rule_line(
+    frame: Frame, edge: EdgeStep, root_name: str, names: dict[Value, str], precision: int
+) -> str:
+    """One contribution as a line of the chain rule:
+    ``dE/dw35 += dE/dz5 * dz5/dw35 = 0.04068 * 0.6803 = 0.02767``."""
+    node, x, r = _d(names[frame.node]), _d(names[edge.input]), _d(root_name)
+    numbers = " * ".join(format_number(v, precision) for v in (frame.upstream, edge.local_grad))
+    return (
+        f"d{r}/d{x} += d{r}/d{node} * d{node}/d{x} = {numbers} = "
+        f"{format_number(edge.contribution, precision)}"
+    )
+
+
 def explain_lines(
     frame: Frame, root_name: str, names: dict[Value, str], precision: int
 ) -> list[str]:
     """One chain-rule line per contribution of a frame; Constants, which take none, are left out."""
-    node, r = _d(names[frame.node]), _d(root_name)
-    lines = []
-    for edge in frame.edges:
-        if isinstance(edge.input, Constant):
-            continue
-        x = _d(names[edge.input])
-        numbers = " * ".join(format_number(v, precision) for v in (frame.upstream, edge.local_grad))
-        lines.append(
-            f"d{r}/d{x} += d{r}/d{node} * d{node}/d{x} = {numbers} = "
-            f"{format_number(edge.contribution, precision)}"
-        )
-    return lines
+    return [
+        chain_rule_line(frame, edge, root_name, names, precision)
+        for edge in frame.edges
+        if not isinstance(edge.input, Constant)
+    ]
+
+
+def local_derivative_line(
+    frame: Frame, edge: EdgeStep, names: dict[Value, str], precision: int
+) -> str:
+    """The local derivative of one contribution as its rule's formula, with the names of the
+    node and its inputs and then their numbers put in, and the derivative the op recorded:
+    ``dy3/dz3 = y3 * (1 - y3) = 0.6803 * 0.3197 = 0.2175`` for a sigmoid. The formula is the
+    rule table's own text (:func:`autograd.rule.worked_derivative`); the numbers are left out
+    if they do not give the recorded derivative (a Value's data changed since)."""
+    node = frame.node
+    rule = node.rule
+    assert rule is not None  # a frame's node was made by an op
+    inputs = [parent.data for parent in node.parents]
+    point = {**dict(zip(rule.inputs, inputs)), "out": node.data}
+    words = {**{x: names[p] for x, p in zip(rule.inputs, node.parents)}, "out": names[node]}
+    local_grad = edge.local_grad
+    recorded = rule.local_grads_ieee(*inputs, node.data)[edge.index]
+    with_names, with_numbers = worked_derivative(
+        rule.grads[edge.index], point, words, lambda x: format_number(x, precision)
+    )
+    parts = [f"d{_d(names[node])}/d{_d(names[edge.input])}", with_names]
+    unchanged = recorded == local_grad or (recorded != recorded and local_grad != local_grad)
+    if with_numbers is not None and unchanged:
+        parts.append(with_numbers)
+    parts.append(format_number(local_grad, precision))
+    return " = ".join(part for i, part in enumerate(parts) if i == 0 or part != parts[i - 1])
 
 
 def pass_gradients(frames: list[Frame]) -> dict[Value, float]:

@@ -1,9 +1,10 @@
 """MkDocs hook: draw the site's figures from the code before every build.
 
 The pictures in the docs are made here, by the engine, never edited by hand: the document's
-graph after backward, its backward pass as a step-through page, and a diamond-shaped graph for
-the page on topological order. They are written to docs/generated/ (not committed), and only
-when their content changed, so that ``mkdocs serve`` does not rebuild in a loop.
+graph after backward, its backward pass as a step-through page (in English and in Chinese), and
+a diamond-shaped graph for the page on topological order. They are written to docs/generated/
+(not committed), and only when their content changed, so that ``mkdocs serve`` does not rebuild
+in a loop.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ def on_pre_build(config: Any) -> None:
     loss.backward()
     _write("seed_graph.svg", autograd.draw(loss, rankdir="TB").svg())
     _write("seed_backward.html", autograd.step_through(seed.loss_graph()).html)
+    _write("seed_backward_zh.html", autograd.step_through(seed.loss_graph(), lang="zh").html)
     x = Value(0.4, label="x")
     s = x.sin()
     s.label = "s"

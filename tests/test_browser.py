@@ -5,11 +5,15 @@ Skips, saying which, where Chromium or the playwright package is absent; CI inst
 
 from __future__ import annotations
 
+import itertools
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from autograd import Value, step_through
 from nn import seed
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -30,9 +34,28 @@ FLAGS = [
 ]
 
 
-def test_arrow_key_and_next_button_step_through_backward(tmp_path: Path) -> None:
-    from autograd import step_through
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
 
+
+GRAD_ROWS = "#graph text.blank, #graph text.receiving, #graph text.partial, #graph text.complete"
+
+
+def _grad_rows(frame: Any) -> dict[str, str]:
+    """The grad row each box shows, by the box's id."""
+    return frame.eval_on_selector_all(  # type: ignore[no-any-return]
+        GRAD_ROWS,
+        "texts => Object.fromEntries(texts.map(t => [t.parentNode.id, t.textContent]))",
+    )
+
+
+def test_arrow_key_and_next_button_step_through_backward(tmp_path: Path) -> None:
     path = step_through(seed.loss_graph()).save(tmp_path / "seed_backward.html")
     problems: list[str] = []
     with sync_api.sync_playwright() as playwright:
@@ -58,14 +81,14 @@ def test_arrow_key_and_next_button_step_through_backward(tmp_path: Path) -> None
 
             start = state()
             assert start[1] == "dE/dE = 1"
-            assert start[2] == "step 0 of 15"
+            assert start[2] == "step 0 of 16"
             page.keyboard.press("ArrowRight")
             after_key = state()
-            assert after_key[2] == "step 1 of 15"
+            assert after_key[2] == "step 1 of 16"
             assert after_key[1].startswith("dE/d((y5-ya)^2) += dE/dE * ")
             page.click("#next")
             after_click = state()
-            assert after_click[2] == "step 2 of 15"
+            assert after_click[2] == "step 2 of 16"
             assert after_click[0] != after_key[0]  # another node is highlighted
             assert after_click[1] != after_key[1]  # and another chain-rule line shown
             assert page.eval_on_selector_all("#graph g.active", "e => e.length") >= 1
@@ -74,3 +97,108 @@ def test_arrow_key_and_next_button_step_through_backward(tmp_path: Path) -> None
         finally:
             browser.close()
     assert problems == []
+
+
+def _diamond() -> Value:
+    x = Value(0.4, label="x")
+    s = x.sin()
+    s.label = "s"
+    y = s * s + s
+    y.label = "y"
+    return y
+
+
+def test_embedded_in_a_long_page_the_player_scrolls_nothing_outside_itself(
+    tmp_path: Path, browser: Any
+) -> None:
+    loss = seed.loss_graph()
+    stepped = step_through(loss)
+    stepped.save(tmp_path / "player.html")
+    tall = '<div style="height: 3000px">text above the player</div>'
+    (tmp_path / "tutorial.html").write_text(
+        f'<!DOCTYPE html><html><body>{tall}<iframe src="player.html" title="player" '
+        f'style="width: 100%; height: 560px"></iframe>{tall}</body></html>',
+        encoding="utf-8",
+    )
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.goto((tmp_path / "tutorial.html").as_uri())
+    page.wait_for_load_state("load")
+    player = page.frames[1]
+    player.wait_for_selector("#counter:has-text('step 0 of 16')")
+    assert page.evaluate("window.scrollY") == 0  # the page opens at its top
+    shown = [_grad_rows(player)]
+    for step in range(1, 6):
+        # A click that does not scroll by itself, as Playwright's own click would.
+        player.dispatch_event("#next", "click")
+        assert player.text_content("#counter") == f"step {step} of 16"
+        assert page.evaluate("window.scrollY") == 0
+        assert player.evaluate("window.scrollY") == 0
+        shown.append(_grad_rows(player))
+    for before, after in itertools.pairwise(shown):
+        assert before != after  # each step changes the grads in the boxes
+    root, squared = stepped.graph.ids[loss], stepped.graph.ids[loss.parents[1]]
+    assert [rows[root] for rows in shown[:2]] == ["grad 0 → 1", "grad 1"]  # seeded, complete
+    # dE/d((y5-ya)^2) = 0.5: blank, then its one share arrives, then it is complete.
+    assert [rows[squared] for rows in shown[:3]] == ["grad", "grad 0 → 0.5", "grad 0.5"]
+    assert problems == []
+
+
+Box = list[float]  # left, top, right, bottom
+
+
+def _inside(box: Box, view: Box) -> bool:
+    return all(box[i] >= view[i] - 0.5 for i in (0, 1)) and all(
+        box[i] <= view[i] + 0.5 for i in (2, 3)
+    )
+
+
+def _fits(boxes: list[Box], view: Box) -> bool:
+    width = max(b[2] for b in boxes) - min(b[0] for b in boxes)
+    height = max(b[3] for b in boxes) - min(b[1] for b in boxes)
+    return width <= view[2] - view[0] and height <= view[3] - view[1]
+
+
+@pytest.mark.parametrize("graph", ["seed", "diamond"])
+def test_on_a_phone_each_step_frames_its_node_with_its_inputs(graph: str, browser: Any) -> None:
+    root = seed.loss_graph() if graph == "seed" else _diamond()
+    player = step_through(root)
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page.set_content(player.html)
+    steps = len(player.frames) + 2
+    for step in range(steps):
+        geometry = page.evaluate(
+            """() => {
+              const frame = JSON.parse(document.getElementById("frames").textContent)
+                .frames[Number(document.getElementById("slider").value)];
+              const rect = id => {
+                const r = document.getElementById(id).getBoundingClientRect();
+                return [r.left, r.top, r.right, r.bottom];
+              };
+              const view = document.getElementById("graph");
+              const v = view.getBoundingClientRect();
+              return {
+                view: [v.left + view.clientLeft, v.top + view.clientTop,
+                       v.left + view.clientLeft + view.clientWidth,
+                       v.top + view.clientTop + view.clientHeight],
+                node: frame.node ? [rect(frame.node)] : [],
+                inputs: frame.inputs.map(rect),
+                next: rect("next"),
+                // The drawing's text (11 units of its viewBox) in CSS pixels, as scaled.
+                fontSize: 11 * view.querySelector("svg").getBoundingClientRect().width
+                  / view.querySelector("svg").viewBox.baseVal.width,
+              };
+            }"""
+        )
+
+        view = geometry["view"]
+        for box in geometry["node"]:
+            assert _inside(box, view), (step, box, view)
+        together = geometry["node"] + geometry["inputs"]
+        if together and _fits(together, view):
+            assert all(_inside(box, view) for box in together), (step, together, view)
+        assert _inside(geometry["next"], [0, 0, 390, 844])  # the controls stay in view
+        assert geometry["fontSize"] >= 10  # readable: the drawing is scaled to 70% at least
+        assert page.evaluate("window.scrollY") == 0
+        page.click("#next")

@@ -47,6 +47,11 @@ def test_figures_are_generated_by_the_build(site: Path) -> None:
     assert "step_through" not in player  # a page, not code
     assert '<script type="application/json" id="frames">' in player
     assert 'src="../generated/seed_backward.html"' in (site / "tutorial/index.html").read_text()
+    chinese = (site / "generated" / "seed_backward_zh.html").read_text(encoding="utf-8")
+    assert '<html lang="zh">' in chinese
+    assert "下一步" in chinese
+    zh_tutorial = (site / "zh/tutorial/index.html").read_text(encoding="utf-8")
+    assert 'src="../../generated/seed_backward_zh.html"' in zh_tutorial
 
 
 def test_the_tutorials_numbers_are_the_engines() -> None:

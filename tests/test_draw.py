@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from autograd import RenderError, Value, draw
+from autograd import Constant, RenderError, Value, draw
+from autograd.draw import draw_grad_rows
 from autograd.render import find_renderer, render
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
@@ -128,6 +129,29 @@ def test_svg_through_system_dot() -> None:
     svg = render(draw(c).dot, "svg").decode()
     ids = {element.get("id") for element in _parse_svg(svg).iter()}
     assert {"v0", "v4op", "v2e0"} <= ids
+
+
+@pytest.mark.parametrize("renderer", ["graphviz-pure", "dot"])
+def test_grad_rows_hold_their_text_last_and_below(
+    renderer: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The step-through page finds each box's grad row as its node's last text."""
+    if renderer == "dot" and shutil.which("dot") is None:
+        pytest.skip("the system Graphviz `dot` is not installed")
+    if renderer == "graphviz-pure":
+        monkeypatch.setenv("PATH", "")
+    a = Value(2.0, label="a")
+    c = (a * 3.0).exp()
+    texts = {a: "grad 0 -> 0.25", c: "grad 1"}
+    graph = draw_grad_rows(c, texts)
+    nodes = {g.get("id"): g for g in _parse_svg(graph.svg()).iter(f"{SVG_NS}g")}
+    for value, text in texts.items():
+        *_, data, grad = nodes[graph.ids[value]].iter(f"{SVG_NS}text")
+        assert (data.text or "").startswith("data ")
+        assert grad.text == text
+        assert float(grad.get("y", "")) > float(data.get("y", ""))  # on a row of its own
+    constant = next(v for v in graph.ids if isinstance(v, Constant))
+    assert [t.text for t in nodes[graph.ids[constant]].iter(f"{SVG_NS}text")] == ["3", "data 3"]
 
 
 def test_renderer_named_by_environment(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -9,7 +9,9 @@ import pytest
 from document import hand_derived_gradients
 from programs import VALUE_BACKEND, random_program
 
-from autograd import Value, backward_steps, explain, topological_order
+from autograd import RULES, Value, backward_steps, explain, topological_order
+from autograd.rule import FLOAT_NAMESPACE, worked_derivative
+from autograd.trace import graph_nodes, local_derivative_line, node_names
 from nn import seed
 
 
@@ -55,6 +57,25 @@ def test_frames_leave_the_same_gradients_as_backward_on_random_graphs(seed_numbe
     assert len({id(frame.node) for frame in frames}) == len(frames)
 
 
+def test_each_contribution_carries_the_running_sum_of_its_input() -> None:
+    x = Value(0.4, label="x")
+    s = x.sin()
+    y = s * s + s
+    add, mul, sine = backward_steps(y)
+    assert (add.node, mul.node, sine.node) == (y, y.parents[0], s)
+    by_hand = math.sin(0.4)  # dy/ds = 2s + 1: 1 through the sum, s twice through the product
+    into_s = [edge for frame in (add, mul) for edge in frame.edges if edge.input is s]
+    assert [edge.contribution for edge in into_s] == [1.0, by_hand, by_hand]
+    assert [edge.total for edge in into_s] == [1.0, 1.0 + by_hand, 1.0 + by_hand + by_hand]
+    assert math.isclose(sine.upstream, 2 * by_hand + 1, rel_tol=1e-15)
+    assert sine.upstream == into_s[-1].total  # the last contribution leaves it complete
+    (into_x,) = sine.edges
+    assert into_x.total == x.grad
+    constant = (x * 2.0).exp()
+    (_, product) = backward_steps(constant)
+    assert product.edges[1].total is None  # the Constant 2 takes no gradient
+
+
 def test_frames_come_from_a_whole_pass_and_a_leaf_root_has_none() -> None:
     a = Value(2.0)
     steps = backward_steps(a * a)
@@ -96,3 +117,66 @@ def test_explain_writes_each_contribution_and_changes_grads_as_backward_does() -
     reference_a, reference_b = Value(0.3), Value(-1.1)
     ((reference_a * reference_b).sin() + reference_a).backward()
     assert (a.grad, b.grad) == (reference_a.grad, reference_b.grad)
+
+
+def _lines_of(root: Value, precision: int = 4) -> dict[str, str]:
+    """Each contribution's local-derivative line, by the d(node)/d(input) it begins with."""
+    names = node_names(graph_nodes(root), precision)
+    return {
+        line.split(" = ")[0]: line
+        for frame in backward_steps(root)
+        for edge in frame.edges
+        for line in [local_derivative_line(frame, edge, names, precision)]
+    }
+
+
+def test_a_local_derivative_is_its_rules_formula_with_names_then_numbers() -> None:
+    lines = _lines_of(seed.loss_graph())
+    y3 = 1 / (1 + math.exp(-(0.1 * 0.35 + 0.8 * 0.9)))  # f(z3), by hand
+    assert lines["dy3/dz3"] == (
+        f"dy3/dz3 = y3 * (1 - y3) = {y3:.4g} * {1 - y3:.4g} = {y3 * (1 - y3):.4g}"
+    )
+    assert lines["dy3/dz3"] == "dy3/dz3 = y3 * (1 - y3) = 0.6803 * 0.3197 = 0.2175"
+    assert lines["d(w35*y3)/dw35"] == f"d(w35*y3)/dw35 = y3 = {y3:.4g}"  # nothing said twice
+    assert lines["dz5/d(w35*y3)"] == "dz5/d(w35*y3) = 1"
+    # (y5 - ya) ** 2: the exponent 2 is a number operand, written as a number.
+    assert lines["d((y5-ya)^2)/d(y5-ya)"].startswith(
+        "d((y5-ya)^2)/d(y5-ya) = 2 * power(y5-ya, 2 - 1) = 2 * 0.1903 = 0.3806"
+    )
+    x = Value(0.4, label="x")
+    s = x.sin()
+    s.label = "s"
+    s_by_hand = math.sin(0.4)
+    assert _lines_of(s.cos())["dv2/ds"] == (
+        f"dv2/ds = -sin(s) = -sin({s_by_hand:.4g}) = {-math.sin(s_by_hand):.4g}"
+    )
+    negative = Value(-2.0, label="a").relu()
+    assert _lines_of(negative)["dv1/da"] == "dv1/da = 0"  # relu's branch, decided
+
+
+def test_the_numbers_are_left_out_if_the_data_changed_since_recording() -> None:
+    x = Value(0.4, label="x")
+    y = x.sin()
+    y.label = "y"
+    x.data = 3.0  # the recorded derivative is cos(0.4); x's number no longer gives it
+    (line,) = _lines_of(y).values()
+    assert line == f"dy/dx = cos(x) = {math.cos(0.4):.4g}"
+
+
+@pytest.mark.parametrize("name", list(RULES))
+def test_worked_derivatives_say_what_the_rule_computes(name: str) -> None:
+    """Written with the rule's own names and full-precision numbers, both forms of every
+    rule's every derivative evaluate, as Python, to the derivative the rule records."""
+    rule = RULES[name]
+    for args in rule.domain:
+        out = rule.forward(*args)
+        point = {**dict(zip(rule.inputs, args)), "out": out}
+        words = {word: word for word in point}
+        for index, grad in enumerate(rule.grads):
+            expected = rule.local_grads(*args, out)[index]
+            for text in worked_derivative(grad, point, words, repr):
+                if text is None:
+                    continue
+                numbers = {"inf": math.inf, "nan": math.nan, **point}  # as repr writes them
+                got = eval(text, dict(FLOAT_NAMESPACE), numbers)
+                assert got == expected or (got != got and expected != expected), (text, args)
