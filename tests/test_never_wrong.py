@@ -183,9 +183,21 @@ def test_backward_near_the_recursion_limit_is_right_or_raises(below: int) -> Non
     assert x.grad == pytest.approx(expected, rel=1e-12)
 
 
-def test_marks_are_floats_of_their_own_and_never_outlive_a_pass() -> None:
-    """The visit mark is a fresh float-subclass object per pass, so it works where plain floats
-    compare by value under ``is`` (PyPy): a fresh node's 0.0 is never taken for a mark."""
+def test_each_mark_is_an_object_of_its_own() -> None:
+    """A pass's visit mark is a 0.0 that is no other object: on CPython a float computed at run
+    time (a new object), elsewhere a float subclass, which keeps its identity where plain floats
+    compare by value under ``is`` (PyPy)."""
+    from autograd.graph import _fresh_mark, _Mark
+
+    marks = [_fresh_mark() for _ in range(3)] + [_Mark() for _ in range(3)]
+    assert all(mark == 0.0 for mark in marks)
+    assert len({id(mark) for mark in marks}) == len(marks)
+    zero = 0.0
+    assert all(mark is not zero for mark in marks)
+
+
+def test_marks_never_outlive_a_pass() -> None:
+    """Every grad that held the mark received a contribution, a plain float."""
     *_, y = _graph()
     y.backward()
     for node in autograd.topological_order(y):
