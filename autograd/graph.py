@@ -104,12 +104,6 @@ if sys.implementation.name != "cpython":
     _fresh_mark = _Mark  # for implementations that compare floats by value under `is`
 
 
-_SPARE_MARKS: list[float] = []
-"""The marks of passes that completed. Such a pass leaves its mark in no grad (each marked grad
-received a contribution, which gives a plain float), so a later pass may take it again. A pass
-takes its mark from here and puts it back only once it has completed: the mark of a pass that
-was interrupted, wherever, is never used again."""
-
 _RECURSION = 100
 """How deep backward's sort recurses before it goes on with a stack of its own. Recursion is
 the faster, but Python limits it (to 1,000 frames by default, counting the caller's)."""
@@ -138,19 +132,18 @@ def backward(root: Value, grad: float = 1.0) -> None:
             elif root._first is None:
                 root.grad += grad
             else:
-                order, mark = _reset_in_order(root)
+                order = _reset_in_order(root)
                 root.grad += grad
                 _accumulate(order)
-                _SPARE_MARKS.append(mark)  # a completed pass left its mark in no grad
         finally:
             if collecting:
                 gc.enable()
 
 
-def _reset_in_order(root: Value) -> tuple[list[Value], float]:
+def _reset_in_order(root: Value) -> list[Value]:
     """The interior Values below ``root`` in topological order, each with its grad reset to 0
-    (to this pass's mark), and the mark."""
-    mark = root.grad = _SPARE_MARKS.pop() if _SPARE_MARKS else _fresh_mark()
+    (to this pass's mark)."""
+    mark = root.grad = _fresh_mark()
     order: list[Value] = []
     try:
         _visit(root, order, _RECURSION, Value, mark)
@@ -165,7 +158,7 @@ def _reset_in_order(root: Value) -> tuple[list[Value], float]:
                 "(sys.getrecursionlimit()) and could not sort the graph; no grad was changed "
                 "but interior grads were reset. Call it from a shallower frame."
             ) from None
-    return order, mark
+    return order
 
 
 def _visit(
