@@ -28,10 +28,25 @@ from autograd.value import Constant, Value, describe
 
 Gradient = Any  # a float, or a Value when the pass is recorded
 
-GRADS_LOCK = threading.Lock()
+GRADS_LOCK = threading.RLock()
 """Held by every pass that writes grads, so that passes through one graph never interleave:
 two threads backpropagating through the same graph add exactly two passes' gradients. (Under
-the GIL threads take turns anyway; the lock makes each pass one turn.)"""
+the GIL threads take turns anyway; the lock makes each pass one turn.) It is re-entrant, so
+that a pass begun inside another pass of the same thread reaches :data:`RUNNING` and raises,
+where a plain lock would wait for itself forever."""
+
+RUNNING = [False]
+"""Whether the thread that holds :data:`GRADS_LOCK` is inside a pass. Set as the first step
+inside each pass's ``try`` and cleared as the first step of its ``finally``."""
+
+
+def nested_pass() -> RuntimeError:
+    """The error for a pass begun inside another pass of the same thread."""
+    return RuntimeError(
+        "backward was called while another backward pass of the same thread was running (from "
+        "a signal handler, a __del__ or a grad property?); passes cannot nest: run it after "
+        "the first pass has returned"
+    )
 
 
 def topological_order(root: Value, *, leaves: bool = False) -> list[Value]:
@@ -124,8 +139,11 @@ def backward(root: Value, grad: float = 1.0) -> None:
     walk the whole graph again.
     """
     with GRADS_LOCK:
+        if RUNNING[0]:
+            raise nested_pass()
         collecting = gc.isenabled()
         try:
+            RUNNING[0] = True
             gc.disable()  # inside the try: a Ctrl-C as it returns must not leave it off
             if switched_modes and current_mode.get().anomaly:
                 _backward_checked(root, grad)
@@ -136,6 +154,7 @@ def backward(root: Value, grad: float = 1.0) -> None:
                 root.grad += grad
                 _accumulate(order)
         finally:
+            RUNNING[0] = False
             if collecting:
                 gc.enable()
 
@@ -372,8 +391,14 @@ def float_pass(root: Value, grad: float, frames: list[Frame] | None = None) -> N
     """:func:`backward` through the shared walk: the same grads, bit for bit, written only once
     the whole pass has succeeded. Holds the lock; ``frames`` receives the pass's frames."""
     with GRADS_LOCK:
-        totals = chain_rule(root, grad, start_as_backward, frames=frames)
-        _write_grads(totals.items())
+        if RUNNING[0]:
+            raise nested_pass()
+        try:
+            RUNNING[0] = True
+            totals = chain_rule(root, grad, start_as_backward, frames=frames)
+            _write_grads(totals.items())
+        finally:
+            RUNNING[0] = False
 
 
 def _write_grads(totals: Iterable[tuple[Value, float]]) -> None:

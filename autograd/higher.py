@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from autograd import functions
-from autograd.graph import GRADS_LOCK, Gradient, chain_rule
+from autograd.graph import GRADS_LOCK, RUNNING, Gradient, chain_rule, nested_pass
 from autograd.modes import enable_grad, no_grad
 from autograd.rule import RULE_FUNCTIONS, GradsFunction, Rule, compile_grads
 from autograd.value import Constant, RecordedGradient, Value, as_float
@@ -62,14 +62,20 @@ def backward_create_graph(root: Value, seed: float) -> None:
     with each gradient also kept as a Value in ``grad_value``. Nothing is written unless the
     whole pass succeeds."""
     with GRADS_LOCK:
-        grads = gradients(root, Constant(seed), create_graph=True)
-        with enable_grad():
-            for node, gradient in grads.items():
-                gradient = gradient if isinstance(gradient, Value) else Constant(gradient)
-                recorded = type(node.grad) is RecordedGradient
-                if node._first is None and (recorded or node.grad != 0.0):  # a leaf: accumulate
-                    gradient = node.grad_value + gradient
-                node.grad_value = gradient
+        if RUNNING[0]:
+            raise nested_pass()
+        try:
+            RUNNING[0] = True
+            grads = gradients(root, Constant(seed), create_graph=True)
+            with enable_grad():
+                for node, gradient in grads.items():
+                    gradient = gradient if isinstance(gradient, Value) else Constant(gradient)
+                    recorded = type(node.grad) is RecordedGradient
+                    if node._first is None and (recorded or node.grad != 0.0):  # a leaf
+                        gradient = node.grad_value + gradient  # accumulates
+                    node.grad_value = gradient
+        finally:
+            RUNNING[0] = False
 
 
 def _check_inputs(inputs: Sequence[Value]) -> list[Value]:

@@ -378,7 +378,8 @@ def test_real_interrupts_leave_the_collector_on_and_the_lock_free() -> None:
             finally:
                 signal.setitimer(signal.ITIMER_REAL, 0)
             assert gc_enabled()
-            assert not autograd.graph.GRADS_LOCK.locked()
+            assert not autograd.graph.RUNNING[0]
+            assert _lock_is_free()
             _check_correct(x, w, s, y)
     except KeyboardInterrupt:  # a last alarm outside the passes
         pass
@@ -386,6 +387,22 @@ def test_real_interrupts_leave_the_collector_on_and_the_lock_free() -> None:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
     assert interrupted > 50
+
+
+def _lock_is_free() -> bool:
+    """Free for another thread (the lock is re-entrant, so this thread could always take it)."""
+    taken: list[bool] = []
+
+    def try_it() -> None:
+        lock = autograd.graph.GRADS_LOCK
+        if lock.acquire(timeout=1.0):
+            lock.release()
+            taken.append(True)
+
+    thread = threading.Thread(target=try_it)
+    thread.start()
+    thread.join()
+    return taken == [True]
 
 
 def gc_enabled() -> bool:
@@ -417,3 +434,41 @@ def test_recorded_gradients_accumulate_even_where_the_number_is_zero() -> None:
     (x * x).backward(create_graph=True)
     assert x.grad == 2.0
     assert grad(x.grad_value, [w])[0].data == 1.0
+
+
+def test_a_pass_begun_inside_a_pass_raises_instead_of_hanging() -> None:
+    """A Value subclass whose grad setter runs backward (as a signal handler or a __del__
+    could): the inner pass raises a clear error, and the outer pass is cut short by it, which
+    leaves nothing wrong behind."""
+    other = Value(2.0)
+    inner = other * other
+
+    class Noisy(Value):
+        __slots__ = ()
+
+        @property  # type: ignore[override]
+        def grad(self) -> float:
+            return 0.0
+
+        @grad.setter
+        def grad(self, value: float) -> None:
+            inner.backward()
+
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        leaf = Noisy(1.0)
+        try:
+            (leaf * 3.0).backward()
+        except RuntimeError as error:
+            errors.append(error)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(timeout=10.0)
+    assert not thread.is_alive(), "a pass inside a pass waited for itself"
+    assert errors
+    assert "passes cannot nest" in str(errors[0])
+    other.grad = 0.0  # (making a Noisy ran the setter, outside any pass, once)
+    inner.backward()
+    assert other.grad == 4.0  # d(o^2)/do at 2
