@@ -242,7 +242,6 @@ def _accumulate(order: list[Value], inf: float = math.inf, minus_inf: float = -m
 
 
 def _pass_on_masked(node: Value, upstream: float) -> None:
-    check_recorded(node)
     masks = masked_zeros(node)
     for parent, local_grad, masked in zip((node._first, node._second), node.local_grads, masks):
         if parent.__class__ is not float:
@@ -287,12 +286,13 @@ def check_recorded(node: Value) -> None:
 
 def masked_zeros(node: Value) -> tuple[bool, ...]:
     """For each input of ``node``, whether its local derivative is zero by the rule's
-    convention, and so contributes exactly 0 (evaluated on the inputs' numbers: call
-    :func:`check_recorded` first)."""
+    convention, and so contributes exactly 0; evaluated on the inputs' numbers, after
+    :func:`check_recorded` has made sure they are the recorded ones."""
     rule = node._rule
     assert rule is not None
     if not rule.maskable:
         return (False,) * rule.arity
+    check_recorded(node)
     return rule.masks(*_numbers(node), node.data)
 
 
@@ -356,12 +356,10 @@ def chain_rule(
             check_recorded(node)
             local_grads: tuple[Gradient, ...] = on_values(node)
             masks = masked_zeros(node)
-        else:
+        else:  # as backward: masks matter only where the upstream gradient is inf or nan
             local_grads = node.local_grads
-            masks = (False, False)
-            if upstream - upstream and node._rule.maskable:  # type: ignore[union-attr]
-                check_recorded(node)
-                masks = masked_zeros(node)
+            finite = -math.inf < upstream < math.inf
+            masks = (False, False) if finite else masked_zeros(node)
         edges = []
         for index, (parent, local_grad, masked) in enumerate(zip(node.parents, local_grads, masks)):
             contribution: Gradient = 0.0 if masked else local_grad * upstream
