@@ -21,8 +21,9 @@ new = object.__new__
 
 def as_operand(x: object) -> Value | float | None:
     """``x`` as an op's operand: a Value as it is, a real number as a float (which the op keeps
-    until its parents are asked for, see :attr:`Value.parents`), None for anything else. An int
-    too large for a float raises OverflowError, saying so."""
+    until its parents are asked for, see :attr:`Value.parents`), None for anything else. A bool
+    is the number 1.0 or 0.0, as for a PyTorch tensor (``v * True`` is ``v * 1.0``). An int too
+    large for a float raises OverflowError, saying so."""
     if isinstance(x, Value):
         return x
     if type(x) is int:
@@ -30,8 +31,10 @@ def as_operand(x: object) -> Value | float | None:
             return float(x)
         except OverflowError:
             pass  # as_float says so
-    elif not isinstance(x, numbers.Real) or isinstance(x, bool):
+    elif not isinstance(x, numbers.Real):
         return None
+    elif isinstance(x, bool):
+        return float(x)
     return as_float(x)
 
 

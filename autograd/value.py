@@ -10,9 +10,10 @@ in :mod:`autograd.record`, the passes over the graph in :mod:`autograd.graph` an
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, overload
 
 from autograd.modes import TracingError, tracing
 from autograd.rule import Rule
@@ -119,19 +120,85 @@ class Value:
             text += f", op={self.op!r}"
         return text + ")"
 
-    def __float__(self) -> float:
-        return self.data
+    # --- the Value as a number ----------------------------------------------------------------
+    # What learners type on a number works on a Value's data, as on a 0-dim PyTorch tensor:
+    # comparisons give bools (so ``sorted``, ``max`` and ``if v > 0:`` work), ``f"{v:.4f}"``,
+    # ``round``, ``int`` and ``math.floor`` give what they give for the float. None of it is an
+    # op: the result records nothing. While ``autograd.compile`` traces, each raises, since
+    # the compiled code could not replay a decision or a number taken from one input.
 
-    def __bool__(self) -> bool:
-        """True, as any object; but while ``autograd.compile`` traces, Python control flow on a
-        Value (``if v:``, ``while v:``, ``v and w``) raises, since the trace could not replay it."""
+    def _number(self, use: str) -> float:
+        """The data, for ``use`` (a few words for the error message); raises while tracing."""
         if tracing.get():
             raise TracingError(
-                f"a Value ({describe(self)}) was used as a condition while autograd.compile was "
-                "tracing; the compiled code would take the same branch for every input. Write the "
-                "branch with ops (relu, abs, maximum) or do not compile this function."
+                f"a Value ({describe(self)}) was {use} while autograd.compile was tracing; the "
+                "compiled code would take the same branch, or the same number, for every input. "
+                "Write it with ops (relu, abs, maximum) or do not compile this function."
             )
-        return True
+        return self.data
+
+    def __float__(self) -> float:
+        return self._number("turned into a float")
+
+    def __int__(self) -> int:
+        """``int(v)``: the data truncated toward zero, as ``int(float)``."""
+        return int(self._number("turned into an int"))
+
+    def __trunc__(self) -> int:
+        return math.trunc(self._number("truncated"))
+
+    def __floor__(self) -> int:
+        return math.floor(self._number("rounded down"))
+
+    def __ceil__(self) -> int:
+        return math.ceil(self._number("rounded up"))
+
+    @overload
+    def __round__(self, ndigits: None = None) -> int: ...
+    @overload
+    def __round__(self, ndigits: int) -> float: ...
+    def __round__(self, ndigits: int | None = None) -> float:
+        """``round(v)`` is an int and ``round(v, 2)`` a float, as for the data."""
+        data = self._number("rounded")
+        return round(data) if ndigits is None else round(data, ndigits)
+
+    def __format__(self, spec: str) -> str:
+        """``f"{v:.4f}"`` formats the data; ``f"{v}"`` is ``str(v)``."""
+        return str(self) if spec == "" else format(self._number("formatted"), spec)
+
+    def __bool__(self) -> bool:
+        """False for 0.0 and -0.0, True otherwise (nan too), as for a float or a 0-dim tensor."""
+        return self._number("used as a condition") != 0.0
+
+    def __pos__(self) -> Value:
+        """``+v`` is v itself, as ``+x`` is x for a float."""
+        return self
+
+    def __lt__(self, other: object) -> bool:
+        """``v < w`` compares the data (a number compares as itself); so do ``<= > >=``. ``==``
+        stays identity: Values hash by identity, as graph nodes must."""
+        number = _compared(other)
+        if number is None:
+            return NotImplemented
+        return self._number("compared") < number
+
+    def __le__(self, other: object) -> bool:
+        number = _compared(other)
+        if number is None:
+            return NotImplemented
+        return self._number("compared") <= number
+
+    def __gt__(self, other: object) -> bool:
+        number = _compared(other)
+        if number is None:
+            return NotImplemented
+        return self._number("compared") > number
+
+    def __ge__(self, other: object) -> bool:
+        number = _compared(other)
+        if number is None:
+            return NotImplemented
+        return self._number("compared") >= number
 
     @property
     def label(self) -> str:
@@ -294,6 +361,16 @@ class Constant(Value):
     @grad.setter
     def grad(self, value: float) -> None:
         pass
+
+
+def _compared(other: object) -> float | None:
+    """What a Value is compared with, as a number: a Value's data, a real number (bool
+    included, as in Python), or None for anything else."""
+    if isinstance(other, Value):
+        return other._number("compared")
+    if isinstance(other, numbers.Real):
+        return other  # type: ignore[return-value]
+    return None
 
 
 def describe(value: Value) -> str:
