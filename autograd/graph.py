@@ -253,7 +253,7 @@ def _pass_on_masked(node: Value, upstream: float) -> None:
 
 def _numbers(node: Value) -> tuple[float, ...]:
     inputs = (node._first,) if node._second is None else (node._first, node._second)
-    return tuple(x if x.__class__ is float else x.data for x in inputs)  # type: ignore[union-attr]
+    return tuple(x if x.__class__ is float else x._data for x in inputs)  # type: ignore[union-attr]
 
 
 def _same(a: float, b: float) -> bool:

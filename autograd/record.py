@@ -40,13 +40,13 @@ def as_operand(x: object) -> Value | float | None:
 
 def _record(rule: Rule, inputs: tuple[Value, ...]) -> Value:
     """The rule's value on the inputs' numbers, and, unless recording is off, the edge."""
-    numbers = tuple(v.data for v in inputs)
+    numbers = tuple(v._data for v in inputs)
     try:
         data = rule.forward(*numbers)
     except ArithmeticError:
         data = rule.forward_ieee(*numbers)
     out: Value = new(Value)
-    out.data = data
+    out._data = data
     out.grad = 0.0
     out._rule = None
     out._first = None

@@ -43,7 +43,7 @@ class RecordedGradient(float):
     value: Value
 
     def __new__(cls, value: Value) -> RecordedGradient:
-        number = super().__new__(cls, value.data)
+        number = super().__new__(cls, value._data)
         number.value = value
         return number
 
@@ -85,16 +85,15 @@ class Value:
     __slots__ = (
         "_d_first",
         "_d_second",
+        "_data",
         "_first",
         "_label",
         "_rule",
         "_second",
-        "data",
         "grad",
     )
 
-    data: float
-    """The number this Value holds."""
+    _data: float  # ``data``: the engine reads and writes this slot, users the checked property
     grad: float
     """d(root)/d(self) after ``root.backward()``; 0.0 until then. Assignable (to reset it)."""
     _first: Value | float | None  # float: a number operand, see ``parents``
@@ -105,7 +104,7 @@ class Value:
     def __init__(self, data: float, label: str = "") -> None:
         if type(label) is not str:
             raise TypeError(f"label must be a str, got {type(label).__name__}: {label!r}")
-        self.data = data if type(data) is float else as_float(data)
+        self._data = data if type(data) is float else as_float(data)
         self.grad = 0.0
         self._label = label
         self._rule: Rule | None = None
@@ -135,7 +134,7 @@ class Value:
                 "compiled code would take the same branch, or the same number, for every input. "
                 "Write it with ops (relu, abs, maximum) or do not compile this function."
             )
-        return self.data
+        return self._data
 
     def __float__(self) -> float:
         return self._number("turned into a float")
@@ -199,6 +198,18 @@ class Value:
         if number is None:
             return NotImplemented
         return self._number("compared") >= number
+
+    @property
+    def data(self) -> float:
+        """The number this Value holds. Assignable, to a real number, which is stored as a float
+        (so a numpy float32 cannot make the next forward pass float32); anything else raises
+        TypeError and leaves the data as it was. Assigning changes no recorded derivative: a
+        graph built before is stale, which ``backward(create_graph=True)`` detects."""
+        return self._data
+
+    @data.setter
+    def data(self, data: float) -> None:
+        self._data = data if type(data) is float else as_float(data)
 
     @property
     def label(self) -> str:

@@ -157,3 +157,34 @@ def test_the_differences_from_torch_that_the_docs_list_are_real() -> None:
     assert +v is v
     assert bool(t == torch.tensor(2.5, dtype=torch.float64))
     assert v != Value(2.5)
+
+
+@pytest.mark.parametrize("number", [2, 0.5, 10**20])
+def test_data_assignment_stores_a_float(number: float) -> None:
+    v = Value(1.0)
+    v.data = number
+    assert type(v.data) is float
+    assert v.data == float(number)
+
+
+def test_data_assignment_of_a_numpy_float32_stores_a_float64() -> None:
+    numpy = pytest.importorskip("numpy", reason="numpy is not installed")
+    v = Value(1.0)
+    v.data = numpy.float32(0.1)
+    assert type(v.data) is float
+    assert type((v * 3.0).data) is float  # the forward pass stays float64
+
+
+@pytest.mark.parametrize("bad", ["0.5", None, True, 1j, [1.0], Value(2.0)])
+def test_data_assignment_rejects_anything_else_at_once_and_keeps_the_data(bad: object) -> None:
+    v = Value(1.5)
+    with pytest.raises(TypeError, match="Value data must be a real number"):
+        v.data = bad  # type: ignore[assignment]
+    assert v.data == 1.5
+
+
+def test_data_assignment_too_large_says_so() -> None:
+    v = Value(1.5)
+    with pytest.raises(OverflowError, match="too large for a float"):
+        v.data = 10**400
+    assert v.data == 1.5
