@@ -45,14 +45,15 @@ def _record(rule: Rule, inputs: tuple[Value, ...]) -> Value:
         data = rule.forward(*numbers)
     except ArithmeticError:
         data = rule.forward_ieee(*numbers)
-    out: Value = new(Value)
+    mode = current_mode.get()
+    recording = mode is DEFAULT_MODE or mode.record
+    out: Value = new(Value if recording else Constant)  # under no_grad: a number, no gradient
     out._data = data
     out.grad = 0.0
     out._rule = None
     out._first = None
     out._second = None
-    mode = current_mode.get()
-    if mode is DEFAULT_MODE or mode.record:
+    if recording:
         try:
             local_grads = rule.local_grads(*numbers, data)
         except ArithmeticError:

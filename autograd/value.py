@@ -350,17 +350,22 @@ class Value:
             first_order_pass(self, seed)
 
     def detach(self) -> Value:
-        """A new leaf with the same data and label and no history: gradients stop here."""
-        return Value(self.data, self.label)
+        """A :class:`Constant` with the same data and label: a number with no history, which
+        takes no gradient (as PyTorch's ``detach()``, whose result does not require grad), so
+        gradients stop here. For a new leaf that takes gradients, write ``Value(v.data)``."""
+        return Constant(self._data, self.label)
 
 
 class Constant(Value):
-    """A plain number that entered the graph as an operand, such as the 2 in ``x * 2``.
+    """A number that takes no gradient: an operand such as the 2 in ``x * 2``, a result
+    computed under ``no_grad``, or the result of :meth:`Value.detach`.
 
-    A Constant is a leaf that takes no gradient, as a Python number given to a PyTorch op: its
-    ``grad`` is always 0.0 and assigning to it has no effect. It keeps the graph uniform (every
-    op input is a Value, so drawings show it) without computing or reporting derivatives nobody
-    asked for, such as d(x ** 2)/d2 = x ** 2 ln x, which is nan for x < 0.
+    A Constant is a leaf that takes no gradient, as a Python number given to a PyTorch op or a
+    tensor that does not require grad: its ``grad`` is always 0.0, assigning to it has no
+    effect, and ``backward()`` on it raises (there is no graph to pass gradients through). It
+    keeps the graph uniform (every op input is a Value, so drawings show it) without computing
+    or reporting derivatives nobody asked for, such as d(x ** 2)/d2 = x ** 2 ln x, which is nan
+    for x < 0.
     """
 
     __slots__ = ()
@@ -372,6 +377,20 @@ class Constant(Value):
     @grad.setter
     def grad(self, value: float) -> None:
         pass
+
+
+def check_takes_gradient(root: Value) -> None:
+    """Raises if a backward pass from ``root`` could only give zero gradients: ``root`` is a
+    :class:`Constant` (a number, a result computed under ``no_grad``, or ``detach()``'s), so
+    there is no graph to pass a gradient through. PyTorch raises here too ("does not require
+    grad"); without the error every gradient would silently stay 0."""
+    if root._first is None and isinstance(root, Constant):
+        raise RuntimeError(
+            f"backward() was called on {describe(root)}, a Constant: a number that takes no "
+            "gradient, such as a number operand, a result computed under no_grad, or the result of "
+            "detach(). It has no graph to pass gradients through. Compute the value outside "
+            "no_grad, from the Values you want gradients for, and call backward() on that."
+        )
 
 
 def _compared(other: object) -> float | None:
