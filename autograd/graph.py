@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from autograd.modes import current_mode, switched_modes
-from autograd.value import Constant, Value, describe
+from autograd.value import Constant, Value, check_takes_gradient, describe
 
 Gradient = Any  # a float, or a Value when the pass is recorded
 
@@ -138,6 +138,8 @@ def backward(root: Value, grad: float = 1.0) -> None:
     only short-lived objects without cycles, so a collection could free nothing and would only
     walk the whole graph again.
     """
+    if root._first is None:
+        check_takes_gradient(root)
     with GRADS_LOCK:
         if RUNNING[0]:
             raise nested_pass()
@@ -253,7 +255,7 @@ def _pass_on_masked(node: Value, upstream: float) -> None:
 
 def _numbers(node: Value) -> tuple[float, ...]:
     inputs = (node._first,) if node._second is None else (node._first, node._second)
-    return tuple(x if x.__class__ is float else x.data for x in inputs)  # type: ignore[union-attr]
+    return tuple(x if x.__class__ is float else x._data for x in inputs)  # type: ignore[union-attr]
 
 
 def _same(a: float, b: float) -> bool:
@@ -388,6 +390,7 @@ def start_as_backward(value: Value) -> float:
 def float_pass(root: Value, grad: float, frames: list[Frame] | None = None) -> None:
     """:func:`backward` through the shared walk: the same grads, bit for bit, written only once
     the whole pass has succeeded. Holds the lock; ``frames`` receives the pass's frames."""
+    check_takes_gradient(root)
     with GRADS_LOCK:
         if RUNNING[0]:
             raise nested_pass()

@@ -15,7 +15,7 @@ from autograd import functions
 from autograd.graph import GRADS_LOCK, RUNNING, Gradient, chain_rule, nested_pass
 from autograd.modes import enable_grad, no_grad
 from autograd.rule import RULE_FUNCTIONS, GradsFunction, Rule, compile_grads
-from autograd.value import Constant, RecordedGradient, Value, as_float
+from autograd.value import Constant, RecordedGradient, Value, as_float, check_takes_gradient
 
 VALUE_NAMESPACE: dict[str, object] = {
     name: getattr(functions, name) for name in (*RULE_FUNCTIONS, "sign") if hasattr(functions, name)
@@ -61,6 +61,7 @@ def backward_create_graph(root: Value, seed: float) -> None:
     """``root.backward(seed, create_graph=True)``: the accumulation of :meth:`Value.backward`,
     with each gradient also kept as a Value in ``grad_value``. Nothing is written unless the
     whole pass succeeds."""
+    check_takes_gradient(root)
     with GRADS_LOCK:
         if RUNNING[0]:
             raise nested_pass()

@@ -27,7 +27,7 @@ _BINARY = """
 def method(self, other):
     cls = other.__class__
     if cls is Value:
-        number = other.data
+        number = other._data
     elif cls is float:  # a number is kept as it is, and made a Constant only when asked for
         number = other
     elif cls is int:
@@ -40,7 +40,7 @@ def method(self, other):
         other = as_operand(other)
         if other is None:
             return NotImplemented
-        number = other if other.__class__ is float else other.data
+        number = other if other.__class__ is float else other._data
     a, b = {inputs}
     x, y = {numbers}
     if switched_modes and get_mode() is not DEFAULT_MODE:
@@ -52,7 +52,7 @@ def method(self, other):
     except ArithmeticError:
         return apply2(rule, a, b)
     node = new(Value)
-    node.data = out
+    node._data = out
     node.grad = 0.0
     node._rule = rule
     node._first = a
@@ -66,14 +66,14 @@ _UNARY = """
 def method(self):
     if switched_modes and get_mode() is not DEFAULT_MODE:
         return apply1(rule, self)
-    x = self.data
+    x = self._data
     try:
         out = {value}
         d_first = {d_first}
     except ArithmeticError:
         return apply1(rule, self)
     node = new(Value)
-    node.data = out
+    node._data = out
     node.grad = 0.0
     node._rule = rule
     node._first = self
@@ -106,7 +106,7 @@ def method_sources(rule: Rule) -> dict[str, str]:
         reflected = position == 1
         sources[name] = _BINARY.format(
             inputs="other, self" if reflected else "self, other",
-            numbers="number, self.data" if reflected else "self.data, number",
+            numbers="number, self._data" if reflected else "self._data, number",
             value=value,
             d_first=grads[0],
             d_second=grads[1],

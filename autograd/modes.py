@@ -9,7 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
-from typing import NamedTuple
+from typing import Any, NamedTuple, TypeVar, overload
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 switched_modes: set[int] = set()
 """The ids of the modes that blocks have switched to and that still exist. Empty, no context can
@@ -59,24 +61,50 @@ def _switched(**changes: bool) -> Iterator[None]:
         current_mode.reset(token)
 
 
-def no_grad() -> AbstractContextManager[None]:
-    """Within this block ops record no graph: their results are leaves with ``op == ""``.
+@overload
+def no_grad() -> AbstractContextManager[None]: ...
+@overload
+def no_grad(function: F) -> F: ...
+def no_grad(function: F | None = None) -> AbstractContextManager[None] | F:
+    """Within this block ops record no graph: their results are :class:`autograd.Constant`
+    numbers, which take no gradient (as PyTorch's results under ``no_grad`` do not require
+    grad).
 
-    Use it for evaluation and for updating parameters. It also works as a decorator.
+    Use it for evaluation and for updating parameters. It also works as a decorator, with or
+    without parentheses (``@no_grad`` and ``@no_grad()``), as PyTorch's.
 
     Examples:
         >>> from autograd import Value, no_grad
         >>> with no_grad():
         ...     y = Value(2.0) * 3
-        >>> y.op, y.parents
-        ('', ())
+        >>> type(y).__name__, y.op, y.parents
+        ('Constant', '', ())
     """
-    return _switched(record=False)
+    return _switch_or_decorate(function, "no_grad", record=False)
 
 
-def enable_grad() -> AbstractContextManager[None]:
-    """Within this block ops record the graph again, even inside ``no_grad``."""
-    return _switched(record=True)
+@overload
+def enable_grad() -> AbstractContextManager[None]: ...
+@overload
+def enable_grad(function: F) -> F: ...
+def enable_grad(function: F | None = None) -> AbstractContextManager[None] | F:
+    """Within this block ops record the graph again, even inside ``no_grad``. It also works as
+    a decorator, with or without parentheses."""
+    return _switch_or_decorate(function, "enable_grad", record=True)
+
+
+def _switch_or_decorate(
+    function: F | None, name: str, **changes: bool
+) -> AbstractContextManager[None] | F:
+    """The context manager of a mode, or, given a function, that function running in it."""
+    if function is None:
+        return _switched(**changes)
+    if not callable(function):
+        raise TypeError(
+            f"{name} takes no argument, or a function to decorate; got "
+            f"{type(function).__name__}: {function!r}"
+        )
+    return _switched(**changes)(function)
 
 
 def detect_anomaly() -> AbstractContextManager[None]:

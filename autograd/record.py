@@ -21,8 +21,9 @@ new = object.__new__
 
 def as_operand(x: object) -> Value | float | None:
     """``x`` as an op's operand: a Value as it is, a real number as a float (which the op keeps
-    until its parents are asked for, see :attr:`Value.parents`), None for anything else. An int
-    too large for a float raises OverflowError, saying so."""
+    until its parents are asked for, see :attr:`Value.parents`), None for anything else. A bool
+    is the number 1.0 or 0.0, as for a PyTorch tensor (``v * True`` is ``v * 1.0``). An int too
+    large for a float raises OverflowError, saying so."""
     if isinstance(x, Value):
         return x
     if type(x) is int:
@@ -30,26 +31,29 @@ def as_operand(x: object) -> Value | float | None:
             return float(x)
         except OverflowError:
             pass  # as_float says so
-    elif not isinstance(x, numbers.Real) or isinstance(x, bool):
+    elif not isinstance(x, numbers.Real):
         return None
+    elif isinstance(x, bool):
+        return float(x)
     return as_float(x)
 
 
 def _record(rule: Rule, inputs: tuple[Value, ...]) -> Value:
     """The rule's value on the inputs' numbers, and, unless recording is off, the edge."""
-    numbers = tuple(v.data for v in inputs)
+    numbers = tuple(v._data for v in inputs)
     try:
         data = rule.forward(*numbers)
     except ArithmeticError:
         data = rule.forward_ieee(*numbers)
-    out: Value = new(Value)
-    out.data = data
+    mode = current_mode.get()
+    recording = mode is DEFAULT_MODE or mode.record
+    out: Value = new(Value if recording else Constant)  # under no_grad: a number, no gradient
+    out._data = data
     out.grad = 0.0
     out._rule = None
     out._first = None
     out._second = None
-    mode = current_mode.get()
-    if mode is DEFAULT_MODE or mode.record:
+    if recording:
         try:
             local_grads = rule.local_grads(*numbers, data)
         except ArithmeticError:

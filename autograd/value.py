@@ -10,9 +10,10 @@ in :mod:`autograd.record`, the passes over the graph in :mod:`autograd.graph` an
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, overload
 
 from autograd.modes import TracingError, tracing
 from autograd.rule import Rule
@@ -42,7 +43,7 @@ class RecordedGradient(float):
     value: Value
 
     def __new__(cls, value: Value) -> RecordedGradient:
-        number = super().__new__(cls, value.data)
+        number = super().__new__(cls, value._data)
         number.value = value
         return number
 
@@ -84,16 +85,15 @@ class Value:
     __slots__ = (
         "_d_first",
         "_d_second",
+        "_data",
         "_first",
         "_label",
         "_rule",
         "_second",
-        "data",
         "grad",
     )
 
-    data: float
-    """The number this Value holds."""
+    _data: float  # ``data``: the engine reads and writes this slot, users the checked property
     grad: float
     """d(root)/d(self) after ``root.backward()``; 0.0 until then. Assignable (to reset it)."""
     _first: Value | float | None  # float: a number operand, see ``parents``
@@ -104,7 +104,7 @@ class Value:
     def __init__(self, data: float, label: str = "") -> None:
         if type(label) is not str:
             raise TypeError(f"label must be a str, got {type(label).__name__}: {label!r}")
-        self.data = data if type(data) is float else as_float(data)
+        self._data = data if type(data) is float else as_float(data)
         self.grad = 0.0
         self._label = label
         self._rule: Rule | None = None
@@ -119,19 +119,97 @@ class Value:
             text += f", op={self.op!r}"
         return text + ")"
 
-    def __float__(self) -> float:
-        return self.data
+    # --- the Value as a number ----------------------------------------------------------------
+    # What learners type on a number works on a Value's data, as on a 0-dim PyTorch tensor:
+    # comparisons give bools (so ``sorted``, ``max`` and ``if v > 0:`` work), ``f"{v:.4f}"``,
+    # ``round``, ``int`` and ``math.floor`` give what they give for the float. None of it is an
+    # op: the result records nothing. While ``autograd.compile`` traces, each raises, since
+    # the compiled code could not replay a decision or a number taken from one input.
 
-    def __bool__(self) -> bool:
-        """True, as any object; but while ``autograd.compile`` traces, Python control flow on a
-        Value (``if v:``, ``while v:``, ``v and w``) raises, since the trace could not replay it."""
+    def _number(self, use: str) -> float:
+        """The data, for ``use`` (a few words for the error message); raises while tracing."""
         if tracing.get():
             raise TracingError(
-                f"a Value ({describe(self)}) was used as a condition while autograd.compile was "
-                "tracing; the compiled code would take the same branch for every input. Write the "
-                "branch with ops (relu, abs, maximum) or do not compile this function."
+                f"a Value ({describe(self)}) was {use} while autograd.compile was tracing; the "
+                "compiled code would take the same branch, or the same number, for every input. "
+                "Write it with ops (relu, abs, maximum) or do not compile this function."
             )
-        return True
+        return self._data
+
+    def __float__(self) -> float:
+        return self._number("turned into a float")
+
+    def __int__(self) -> int:
+        """``int(v)``: the data truncated toward zero, as ``int(float)``."""
+        return int(self._number("turned into an int"))
+
+    def __trunc__(self) -> int:
+        return math.trunc(self._number("truncated"))
+
+    def __floor__(self) -> int:
+        return math.floor(self._number("rounded down"))
+
+    def __ceil__(self) -> int:
+        return math.ceil(self._number("rounded up"))
+
+    @overload
+    def __round__(self, ndigits: None = None) -> int: ...
+    @overload
+    def __round__(self, ndigits: int) -> float: ...
+    def __round__(self, ndigits: int | None = None) -> float:
+        """``round(v)`` is an int and ``round(v, 2)`` a float, as for the data."""
+        data = self._number("rounded")
+        return round(data) if ndigits is None else round(data, ndigits)
+
+    def __format__(self, spec: str) -> str:
+        """``f"{v:.4f}"`` formats the data; ``f"{v}"`` is ``str(v)``."""
+        return str(self) if spec == "" else format(self._number("formatted"), spec)
+
+    def __bool__(self) -> bool:
+        """False for 0.0 and -0.0, True otherwise (nan too), as for a float or a 0-dim tensor."""
+        return self._number("used as a condition") != 0.0
+
+    def __pos__(self) -> Value:
+        """``+v`` is v itself, as ``+x`` is x for a float."""
+        return self
+
+    def __lt__(self, other: object) -> bool:
+        """``v < w`` compares the data (a number compares as itself); so do ``<= > >=``. ``==``
+        stays identity: Values hash by identity, as graph nodes must."""
+        number = _compared(other)
+        if number is None:
+            return NotImplemented
+        return self._number("compared") < number
+
+    def __le__(self, other: object) -> bool:
+        number = _compared(other)
+        if number is None:
+            return NotImplemented
+        return self._number("compared") <= number
+
+    def __gt__(self, other: object) -> bool:
+        number = _compared(other)
+        if number is None:
+            return NotImplemented
+        return self._number("compared") > number
+
+    def __ge__(self, other: object) -> bool:
+        number = _compared(other)
+        if number is None:
+            return NotImplemented
+        return self._number("compared") >= number
+
+    @property
+    def data(self) -> float:
+        """The number this Value holds. Assignable, to a real number, which is stored as a float
+        (so a numpy float32 cannot make the next forward pass float32); anything else raises
+        TypeError and leaves the data as it was. Assigning changes no recorded derivative: a
+        graph built before is stale, which ``backward(create_graph=True)`` detects."""
+        return self._data
+
+    @data.setter
+    def data(self, data: float) -> None:
+        self._data = data if type(data) is float else as_float(data)
 
     @property
     def label(self) -> str:
@@ -272,17 +350,22 @@ class Value:
             first_order_pass(self, seed)
 
     def detach(self) -> Value:
-        """A new leaf with the same data and label and no history: gradients stop here."""
-        return Value(self.data, self.label)
+        """A :class:`Constant` with the same data and label: a number with no history, which
+        takes no gradient (as PyTorch's ``detach()``, whose result does not require grad), so
+        gradients stop here. For a new leaf that takes gradients, write ``Value(v.data)``."""
+        return Constant(self._data, self.label)
 
 
 class Constant(Value):
-    """A plain number that entered the graph as an operand, such as the 2 in ``x * 2``.
+    """A number that takes no gradient: an operand such as the 2 in ``x * 2``, a result
+    computed under ``no_grad``, or the result of :meth:`Value.detach`.
 
-    A Constant is a leaf that takes no gradient, as a Python number given to a PyTorch op: its
-    ``grad`` is always 0.0 and assigning to it has no effect. It keeps the graph uniform (every
-    op input is a Value, so drawings show it) without computing or reporting derivatives nobody
-    asked for, such as d(x ** 2)/d2 = x ** 2 ln x, which is nan for x < 0.
+    A Constant is a leaf that takes no gradient, as a Python number given to a PyTorch op or a
+    tensor that does not require grad: its ``grad`` is always 0.0, assigning to it has no
+    effect, and ``backward()`` on it raises (there is no graph to pass gradients through). It
+    keeps the graph uniform (every op input is a Value, so drawings show it) without computing
+    or reporting derivatives nobody asked for, such as d(x ** 2)/d2 = x ** 2 ln x, which is nan
+    for x < 0.
     """
 
     __slots__ = ()
@@ -294,6 +377,30 @@ class Constant(Value):
     @grad.setter
     def grad(self, value: float) -> None:
         pass
+
+
+def check_takes_gradient(root: Value) -> None:
+    """Raises if a backward pass from ``root`` could only give zero gradients: ``root`` is a
+    :class:`Constant` (a number, a result computed under ``no_grad``, or ``detach()``'s), so
+    there is no graph to pass a gradient through. PyTorch raises here too ("does not require
+    grad"); without the error every gradient would silently stay 0."""
+    if root._first is None and isinstance(root, Constant):
+        raise RuntimeError(
+            f"backward() was called on {describe(root)}, a Constant: a number that takes no "
+            "gradient, such as a number operand, a result computed under no_grad, or the result of "
+            "detach(). It has no graph to pass gradients through. Compute the value outside "
+            "no_grad, from the Values you want gradients for, and call backward() on that."
+        )
+
+
+def _compared(other: object) -> float | None:
+    """What a Value is compared with, as a number: a Value's data, a real number (bool
+    included, as in Python), or None for anything else."""
+    if isinstance(other, Value):
+        return other._number("compared")
+    if isinstance(other, numbers.Real):
+        return other  # type: ignore[return-value]
+    return None
 
 
 def describe(value: Value) -> str:

@@ -9,7 +9,7 @@ import threading
 import pytest
 
 import autograd
-from autograd import Value, detect_anomaly, enable_grad, is_grad_enabled, modes, no_grad
+from autograd import Constant, Value, detect_anomaly, enable_grad, is_grad_enabled, modes, no_grad
 
 
 def test_no_grad_records_nothing() -> None:
@@ -20,9 +20,10 @@ def test_no_grad_records_nothing() -> None:
         c = b.exp()
     assert is_grad_enabled()
     for v in (b, c):
-        assert (v.op, v.parents, v.local_grads) == ("", (), ())
+        assert (type(v), v.op, v.parents, v.local_grads) == (Constant, "", (), ())
     assert b.data == 7.0
-    c.backward()
+    with pytest.raises(RuntimeError, match=r"a Constant: a number that takes no gradient"):
+        c.backward()  # as PyTorch: "does not require grad"
     assert a.grad == 0.0
     d = a * 3  # recording resumes after the block
     assert d.parents == (a, d.parents[1])
@@ -120,11 +121,83 @@ def test_detach_stops_gradients() -> None:
     a = Value(3.0, label="a")
     b = a * a
     d = b.detach()
-    assert (d.data, d.label, d.op, d.parents) == (9.0, "", "", ())
+    assert (type(d), d.data, d.label, d.op, d.parents) == (Constant, 9.0, "", "", ())
     y = d * a
     y.backward()
     assert a.grad == 9.0  # through the direct path only; d is a constant leaf
+    assert d.grad == 0.0
     assert Value(1.0, label="w").detach().label == "w"
+
+
+def test_detach_agrees_with_torch() -> None:
+    torch = pytest.importorskip("torch", reason="torch is not installed")
+    t = torch.tensor(3.0, dtype=torch.float64, requires_grad=True)
+    assert not (t * t).detach().requires_grad
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        (t * t).detach().backward()
+    with pytest.raises(RuntimeError, match="a Constant: a number that takes no gradient"):
+        (Value(3.0) * 3.0).detach().backward()
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_backward_from_a_constant_raises_and_changes_nothing(create_graph: bool) -> None:
+    a = Value(2.0, label="a")
+    with no_grad():
+        under = a * a
+    constants = [Constant(2.0, label="two"), under, a.detach(), (a * 3.0).parents[1]]
+    for root in constants:
+        with pytest.raises(RuntimeError, match=r"no_grad, or the result of detach\(\)"):
+            root.backward(create_graph=create_graph)
+    with pytest.raises(RuntimeError, match="takes no gradient"):
+        autograd.backward(constants[0])
+    with pytest.raises(RuntimeError, match="takes no gradient"):
+        autograd.explain(under)
+    assert a.grad == 0.0
+    a.backward()  # a leaf that takes gradients may still seed itself, as in PyTorch
+    assert a.grad == 1.0
+
+
+def test_backward_under_no_grad_in_torch_raises_as_chainrule() -> None:
+    torch = pytest.importorskip("torch", reason="torch is not installed")
+    t = torch.tensor(3.0, dtype=torch.float64, requires_grad=True)
+    with torch.no_grad():
+        u = t * t
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        u.backward()
+    with no_grad():
+        v = Value(3.0) * Value(3.0)
+    with pytest.raises(RuntimeError, match="takes no gradient"):
+        v.backward()
+
+
+def test_no_grad_and_enable_grad_decorate_without_parentheses() -> None:
+    @no_grad
+    def evaluate(x: Value) -> Value:
+        assert not is_grad_enabled()
+        return x * 2
+
+    @enable_grad
+    def record(x: Value) -> Value:
+        return x * 2
+
+    x = Value(1.0)
+    assert type(evaluate(x)) is Constant
+    assert evaluate.__name__ == "evaluate"
+    assert is_grad_enabled()
+    with no_grad():
+        assert record(x).parents[0] is x
+    with pytest.raises(TypeError, match="no_grad takes no argument, or a function"):
+        no_grad(3)  # type: ignore[call-overload]
+
+
+def test_torch_no_grad_decorates_without_parentheses_too() -> None:
+    torch = pytest.importorskip("torch", reason="torch is not installed")
+
+    @torch.no_grad
+    def evaluate(t: object) -> object:
+        return t * 2  # type: ignore[operator]
+
+    assert not evaluate(torch.tensor(1.0, requires_grad=True)).requires_grad  # type: ignore[attr-defined]
 
 
 def test_anomaly_in_forward_names_op_inputs_and_labels() -> None:
