@@ -14,7 +14,7 @@ import pytest
 
 import autograd
 from autograd import Value
-from nn import MLP, Layer, Module, Neuron, mse_loss
+from nn import MLP, Layer, Module, Neuron, compile_loss, mse_loss
 
 
 def test_micrograd_sized_mlp_has_337_parameters() -> None:
@@ -318,3 +318,14 @@ def test_the_seed_network_keeps_the_documents_names() -> None:
     names = {v.label for v in autograd.topological_order(loss, leaves=True)}
     assert {"w13", "w23", "w14", "w24", "w35", "w45", "z3", "y3", "z5", "y5", "E"} <= names
     assert not any(name.startswith(("layers.", "half_squared")) for name in names)
+
+
+def test_compiled_code_names_its_variables_after_the_parameters() -> None:
+    model = MLP(2, [4, 4, 1], rng=random.Random(0))
+    sample_loss = compile_loss(model, lambda out, target: mse_loss([out], [target]))
+    source = sample_loss.source([0.5, -1.0], 1.0)
+    signature = source.splitlines()[0]
+    names = [name.replace(".", "_") for name, _ in model.named_parameters()]
+    assert signature == f"def sample_loss({', '.join([*names, 'x0', 'x1'])}):"
+    assert "layers_0_neurons_3_w_0" in names
+    assert "    return mse_loss, (" in source

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import random
+from pathlib import Path
 
 import mpmath
 import pytest
@@ -407,3 +408,11 @@ def test_explain_wrt_sums_the_paths_of_random_graphs_to_the_derivative() -> None
         assert math.isclose(total, backward_number, rel_tol=1e-12, abs_tol=1e-14 * scale)
         checked += 1
     assert checked >= 30
+
+
+def test_the_tutorial_shows_what_explain_wrt_w13_prints() -> None:
+    model = seed.network()
+    loss = seed.loss_graph(model)
+    printed = explain(loss, wrt=model.parameters()[0])
+    tutorial = (Path(__file__).resolve().parent.parent / "docs/tutorial.md").read_text("utf-8")
+    assert f"```\n{printed}\n```" in tutorial
