@@ -459,9 +459,9 @@ def explain_paths(
     total = 0.0
     for product in products:
         total += product
-    sum_text = " + ".join(number(product) for product in products)
+    sum_text = format_number(total, precision)
     if len(products) > 1:
-        sum_text += f" = {format_number(total, precision)}"
+        sum_text = " + ".join(number(product) for product in products) + f" = {sum_text}"
     lines += [
         "",
         f"so d{r}/d{x} = {sum_text} "
