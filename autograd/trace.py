@@ -5,7 +5,10 @@ text.
 :mod:`autograd.graph`, keeping a frame per node: the same arithmetic in the same order, so it
 leaves every gradient bit for bit as ``backward`` does. :func:`explain` writes each contribution
 as a line of the chain rule, in the notation of a hand derivation:
-``dE/dw35 += dE/dz5 * dz5/dw35 = ...``.
+``dE/dw35 += dE/dz5 * dz5/dw35 = ...``; ``explain(root, wrt=v)`` writes one derivative as a
+hand derivation does, the sum over the paths from v to root of the product of the local
+derivatives along each (:func:`paths`, counted first by :func:`path_counts`;
+:func:`nodes_on_paths` gives the Values on them).
 """
 
 from __future__ import annotations
@@ -267,8 +270,8 @@ def _check_wrt(root: Value, wrt: object, nodes: list[Value]) -> Value:
     if wrt not in set(nodes):
         raise ValueError(
             f"wrt, {describe(wrt)}, is not in the graph of root, {describe(root)}: root does not "
-            "depend on it (there is no path from it to root). Was root computed from a copy, or "
-            "before wrt was made?"
+            "depend on it (there is no path from it to root). Was root computed under "
+            "autograd.no_grad(), or from a copy of wrt such as wrt.detach()?"
         )
     return wrt
 

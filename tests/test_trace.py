@@ -13,7 +13,13 @@ from programs import VALUE_BACKEND, MpmathBackend, Program, random_program
 
 from autograd import RULES, Value, backward_steps, explain, topological_order
 from autograd.rule import FLOAT_NAMESPACE, worked_derivative
-from autograd.trace import graph_nodes, local_derivative_line, node_names, path_counts
+from autograd.trace import (
+    graph_nodes,
+    local_derivative_line,
+    node_names,
+    nodes_on_paths,
+    path_counts,
+)
 from nn import seed
 
 
@@ -416,3 +422,22 @@ def test_the_tutorial_shows_what_explain_wrt_w13_prints() -> None:
     printed = explain(loss, wrt=model.parameters()[0])
     tutorial = (Path(__file__).resolve().parent.parent / "docs/tutorial.md").read_text("utf-8")
     assert f"```\n{printed}\n```" in tutorial
+
+
+def test_the_nodes_on_the_paths_are_those_that_depend_on_wrt() -> None:
+    loss = seed.loss_graph(seed.network())
+    on_paths = [v.label for v in nodes_on_paths(loss, _leaf(loss, "w13"))]
+    assert on_paths == [
+        "w13",
+        "w13*y1",
+        "z3",
+        "y3",
+        "w35*y3",
+        "z5",
+        "y5",
+        "y5-ya",
+        "(y5-ya)^2",
+        "E",
+    ]
+    with pytest.raises(ValueError, match="is not in the graph"):
+        nodes_on_paths(loss, Value(1.0))
