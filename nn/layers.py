@@ -50,7 +50,8 @@ class Neuron(Module):
     """One unit: ``activation(sum_i w_i x_i + b)``.
 
     ``weights`` (``nin`` numbers) and ``bias_value`` set the parameters explicitly; otherwise they
-    are drawn as the module docstring says. Parameters are labelled ``w0 ... w{nin-1}`` and ``b``.
+    are drawn as the module docstring says. Parameters are labelled by their names in
+    :meth:`~nn.module.Module.named_parameters`: ``w.0 ... w.{nin-1}`` and ``b``.
     """
 
     def __init__(
@@ -73,10 +74,11 @@ class Neuron(Module):
             raise ValueError(f"a neuron with {nin} inputs needs {nin} weights, got {len(weights)}")
         if bias_value is not None and not bias:
             raise ValueError("bias_value was given for a neuron without a bias (bias=False)")
-        self.w = [Value(weight, label=f"w{i}") for i, weight in enumerate(weights)]
+        self.w = [Value(weight) for weight in weights]
         self.b: Value | None = None
         if bias:
-            self.b = Value(rng.uniform(-bound, bound) if bias_value is None else bias_value, "b")
+            self.b = Value(rng.uniform(-bound, bound) if bias_value is None else bias_value)
+        self.label_parameters()
 
     @property
     def nin(self) -> int:
@@ -104,7 +106,9 @@ class Neuron(Module):
 class Layer(Module):
     """``nout`` neurons reading the same ``nin`` inputs; calling it returns a list of Values.
 
-    ``weights`` is one list per neuron and ``biases`` one number per neuron.
+    ``weights`` is one list per neuron and ``biases`` one number per neuron. Parameters are
+    labelled by their names in :meth:`~nn.module.Module.named_parameters`, such as
+    ``neurons.3.w.0``.
     """
 
     def __init__(
@@ -134,6 +138,7 @@ class Layer(Module):
             )
             for i in range(nout)
         ]
+        self.label_parameters()
 
     def forward(self, x: Inputs) -> list[Value]:
         """Each neuron's output, in order."""
@@ -160,7 +165,8 @@ class MLP(Module):
     Hidden layers use ``activation``, the last layer ``output_activation``. Calling it returns a
     single Value when the last layer has one output, else a list. ``weights[l][j]`` are the input
     weights of neuron j of layer l; ``biases[l][j]`` its bias. ``MLP(2, [16, 16, 1])`` has 337
-    parameters.
+    parameters, each labelled by its name in :meth:`~nn.module.Module.named_parameters`, such as
+    ``layers.0.neurons.3.w.0``.
     """
 
     def __init__(
@@ -198,6 +204,7 @@ class MLP(Module):
             )
             for i in range(len(nouts))
         ]
+        self.label_parameters()
 
     def forward(self, x: Inputs) -> Value | list[Value]:
         """The last layer's output: a Value if it has one neuron, else a list."""

@@ -1,4 +1,6 @@
-"""Loss functions on Values. Each returns one Value to call ``backward()`` on."""
+"""Loss functions on Values. Each returns one Value to call ``backward()`` on, labelled with
+the loss function's name (``mse_loss``), so that drawings and ``autograd.explain`` say what it is.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +13,14 @@ Number = Value | float
 
 def _as_value(x: Number) -> Value:
     return x if isinstance(x, Value) else Value(x)
+
+
+def _named(loss: Value, name: str) -> Value:
+    """``loss`` labelled ``name``. Every loss here returns a Value it has just made, never one of
+    its inputs, so this never relabels a Value of the caller's; and it does not read the label
+    first, which for an op's result costs more than the one store of the label."""
+    loss.label = name
+    return loss
 
 
 def _check_pairs(predictions: Sequence[object], targets: Sequence[object], who: str) -> None:
@@ -39,13 +49,15 @@ def half_squared_error(prediction: Number, target: Number) -> Value:
         0.03125
     """
     difference = _as_value(prediction) - target
-    return 0.5 * difference**2
+    return _named(0.5 * difference**2, "half_squared_error")
 
 
 def mse_loss(predictions: Sequence[Number], targets: Sequence[Number]) -> Value:
     """The mean squared error (1/n) sum_i (p_i - t_i)^2, as PyTorch's ``mse_loss``."""
     _check_pairs(predictions, targets, "mse_loss")
-    return _mean([(_as_value(p) - t) ** 2 for p, t in zip(predictions, targets)])
+    return _named(
+        _mean([(_as_value(p) - t) ** 2 for p, t in zip(predictions, targets)]), "mse_loss"
+    )
 
 
 def hinge_loss(scores: Sequence[Number], labels: Sequence[int]) -> Value:
@@ -57,7 +69,8 @@ def hinge_loss(scores: Sequence[Number], labels: Sequence[int]) -> Value:
     bad = [label for label in labels if label not in (-1, 1)]
     if bad:
         raise ValueError(f"hinge_loss labels must be -1 or 1, got {bad[0]!r}")
-    return _mean([(1 - label * _as_value(score)).relu() for score, label in zip(scores, labels)])
+    terms = [(1 - label * _as_value(score)).relu() for score, label in zip(scores, labels)]
+    return _named(_mean(terms), "hinge_loss")
 
 
 _TINY = 1e-44
@@ -84,7 +97,7 @@ def binary_cross_entropy(probabilities: Sequence[Number], targets: Sequence[floa
     for p, t in zip(probabilities, targets):
         p = _as_value(p)
         terms.append(-(t * _clamped_log(p) + (1 - t) * _clamped_log(1 - p)))
-    return _mean(terms)
+    return _named(_mean(terms), "binary_cross_entropy")
 
 
 def binary_cross_entropy_with_logits(logits: Sequence[Number], targets: Sequence[float]) -> Value:
@@ -97,4 +110,4 @@ def binary_cross_entropy_with_logits(logits: Sequence[Number], targets: Sequence
     for z, t in zip(logits, targets):
         z = _as_value(z)
         terms.append(z.softplus() - t * z)
-    return _mean(terms)
+    return _named(_mean(terms), "binary_cross_entropy_with_logits")

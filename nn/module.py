@@ -65,6 +65,29 @@ class Module:
                     pairs.append((full_name, parameter))
         return pairs
 
+    def label_parameters(self) -> None:
+        """Label every parameter with its name in :meth:`named_parameters`, its path in this
+        module (``layers.0.neurons.3.w.0``), so that drawings, ``autograd.explain`` and compiled
+        code tell the parameters apart and name them as ``state_dict`` does.
+
+        ``Neuron``, ``Layer`` and ``MLP`` call it as they are made, each over its own
+        parameters: a Neuron alone names its weights ``w.0 ...`` and its bias ``b``, inside a
+        Layer they become ``neurons.3.w.0``, inside an MLP ``layers.0.neurons.3.w.0``. A module
+        of your own that holds them calls it at the end of its ``__init__`` to name them by its
+        own paths. It runs once per call, over the parameters; the forward pass labels nothing.
+
+        Examples:
+            >>> from nn import MLP
+            >>> for parameter in MLP(1, [1, 1]).parameters():
+            ...     print(parameter.label)
+            layers.0.neurons.0.w.0
+            layers.0.neurons.0.b
+            layers.1.neurons.0.w.0
+            layers.1.neurons.0.b
+        """
+        for name, parameter in self.named_parameters():
+            parameter.label = name
+
     def parameters(self) -> list[Value]:
         """Every parameter, in the order of :meth:`named_parameters`."""
         return [parameter for _, parameter in self.named_parameters()]

@@ -83,3 +83,22 @@ def test_length_mismatch_and_empty_input(loss: object) -> None:
         loss([Value(0.5), Value(0.5)], [1.0])  # type: ignore[operator]
     with pytest.raises(ValueError, match="at least one prediction"):
         loss([], [])  # type: ignore[operator]
+
+
+def test_each_loss_is_labelled_by_what_it_is_and_leaves_the_users_labels() -> None:
+    p = Value(0.3, label="p")
+    losses = {
+        "half_squared_error": half_squared_error(p, 0.5),
+        "mse_loss": mse_loss([p], [1.0]),
+        "hinge_loss": hinge_loss([p], [1]),
+        "binary_cross_entropy": binary_cross_entropy([p], [1.0]),
+        "binary_cross_entropy_with_logits": binary_cross_entropy_with_logits([p], [1.0]),
+    }
+    for name, loss in losses.items():
+        assert loss.label == name
+        assert loss.op  # a Value of its own, not one of the inputs
+    assert p.label == "p"
+    unlabelled = Value(0.3)
+    mse_loss([unlabelled], [1.0])
+    assert unlabelled.label == ""  # only the result is labelled, never an input
+    assert mse_loss([unlabelled], [1.0]).parents[0].label == ""  # nor a value on the way

@@ -5,14 +5,16 @@ from __future__ import annotations
 import json
 import math
 import random
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+import autograd
 from autograd import Value
-from nn import MLP, Layer, Module, Neuron
+from nn import MLP, Layer, Module, Neuron, compile_loss, mse_loss
 
 
 def test_micrograd_sized_mlp_has_337_parameters() -> None:
@@ -47,7 +49,7 @@ def test_neuron_computes_its_formula() -> None:
     neuron = Neuron(2, "tanh", weights=[0.5, -1.0], bias_value=0.25)
     out = neuron([2.0, 3.0])
     assert out.data == math.tanh(0.5 * 2.0 - 1.0 * 3.0 + 0.25)
-    assert [p.label for p in neuron.parameters()] == ["w0", "w1", "b"]
+    assert [p.label for p in neuron.parameters()] == ["w.0", "w.1", "b"]  # their names
     linear = Neuron(1, "linear", bias=False, weights=[3.0])
     assert linear([2.0]).data == 6.0
     assert linear.parameters() == linear.w
@@ -255,3 +257,75 @@ def test_repr() -> None:
         "MLP(2, [16, 16, 1], activation='relu', output_activation='linear', bias=True)"
     )
     assert repr(Neuron(3, "tanh", bias=False)) == "Neuron(3, activation='tanh', bias=False)"
+
+
+def _names_in_drawing(dot: str) -> list[str]:
+    """The bold names of a drawing: the labelled Values (parameters, labelled results)."""
+    return re.findall(r"<B>(.*?)</B>", dot)
+
+
+def test_an_mlps_parameters_are_labelled_by_their_names() -> None:
+    model = MLP(2, [4, 4, 1], rng=random.Random(0))
+    named = model.named_parameters()
+    assert [p.label for _, p in named] == [name for name, _ in named]
+    assert named[3 * 3][0] == "layers.0.neurons.3.w.0"  # the fourth neuron of the first layer
+    assert len({p.label for p in model.parameters()}) == len(model.parameters()) == 37
+    assert [p.label for p in Layer(2, 2).parameters()][:3] == ["neurons.0.w.0", "neurons.0.w.1",
+                                                               "neurons.0.b"]  # fmt: skip
+    output = model([0.5, -1.0])
+    assert isinstance(output, Value)
+    assert output.label == ""  # the forward pass labels nothing: labels cost nothing per op
+
+
+def test_a_drawing_and_explain_of_an_mlp_name_every_parameter_once() -> None:
+    model = MLP(2, [4, 4, 1], rng=random.Random(0))
+    output = model([0.5, -1.0])
+    assert isinstance(output, Value)
+    loss = mse_loss([output], [1.0])
+    names = [name for name, _ in model.named_parameters()]
+    drawn = _names_in_drawing(autograd.draw(loss, grads=False).dot)
+    assert sorted(drawn) == sorted([*names, "mse_loss"])  # each once, none other, the loss too
+    last = autograd.explain(loss).splitlines()[-1]
+    explained = re.findall(r"dmse_loss/d(\S+) = ", last)
+    assert sorted(explained) == sorted(names)  # every parameter, once, under its name
+    for name, parameter in model.named_parameters():  # with backward's gradients
+        assert f"dmse_loss/d{name} = {parameter.grad:.6g}" in last
+    first_weight = model.layers[0].neurons[0].w[0]
+    by_path = autograd.explain(loss, wrt=first_weight)
+    assert by_path.startswith(
+        "dmse_loss/dlayers.0.neurons.0.w.0, summed over the 4 paths from layers.0.neurons.0.w.0"
+    )  # through each of the four neurons of the second layer
+
+
+def test_a_module_of_your_own_labels_its_parameters_by_its_own_paths() -> None:
+    class Pair(Module):
+        def __init__(self) -> None:
+            self.first = Neuron(1, weights=[0.5], bias_value=0.0)
+            self.scale = Value(2.0, label="my scale")
+            self.shared = [self.scale]  # listed once, under its first name
+
+    pair = Pair()
+    assert [p.label for p in pair.parameters()] == ["w.0", "b", "my scale"]  # as made
+    pair.label_parameters()
+    assert [p.label for p in pair.parameters()] == ["first.w.0", "first.b", "scale"]
+    assert [p.label for p in pair.parameters()] == list(pair.state_dict())
+
+
+def test_the_seed_network_keeps_the_documents_names() -> None:
+    from nn import seed
+
+    loss = seed.loss_graph(seed.network())
+    names = {v.label for v in autograd.topological_order(loss, leaves=True)}
+    assert {"w13", "w23", "w14", "w24", "w35", "w45", "z3", "y3", "z5", "y5", "E"} <= names
+    assert not any(name.startswith(("layers.", "half_squared")) for name in names)
+
+
+def test_compiled_code_names_its_variables_after_the_parameters() -> None:
+    model = MLP(2, [4, 4, 1], rng=random.Random(0))
+    sample_loss = compile_loss(model, lambda out, target: mse_loss([out], [target]))
+    source = sample_loss.source([0.5, -1.0], 1.0)
+    signature = source.splitlines()[0]
+    names = [name.replace(".", "_") for name, _ in model.named_parameters()]
+    assert signature == f"def sample_loss({', '.join([*names, 'x0', 'x1'])}):"
+    assert "layers_0_neurons_3_w_0" in names
+    assert "    return mse_loss, (" in source
