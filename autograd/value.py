@@ -94,6 +94,7 @@ class Value:
     # track, where tuples would make three. ``parents`` and ``local_grads`` read them. An op's
     # result leaves ``_label`` unset until it is given a label: one store fewer per op.
     __slots__ = (
+        "__weakref__",  # weak references, for caches keyed by Value (8 bytes per node)
         "_d_first",
         "_d_second",
         "_data",
