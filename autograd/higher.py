@@ -57,17 +57,18 @@ def gradients(root: Value, seed: Gradient, create_graph: bool) -> dict[Value, Gr
     return chain_rule(root, seed, _zero)
 
 
-def backward_create_graph(root: Value, seed: float) -> None:
+def backward_create_graph(root: Value, seed: Value | float) -> None:
     """``root.backward(seed, create_graph=True)``: the accumulation of :meth:`Value.backward`,
-    with each gradient also kept as a Value in ``grad_value``. Nothing is written unless the
-    whole pass succeeds."""
+    with each gradient also kept as a Value in ``grad_value``. A Value seed is part of the
+    recorded pass (the gradients are differentiable with respect to it too). Nothing is
+    written unless the whole pass succeeds."""
     check_takes_gradient(root)
     with GRADS_LOCK:
         if RUNNING[0]:
             raise nested_pass()
         try:
             RUNNING[0] = True
-            grads = gradients(root, Constant(seed), create_graph=True)
+            grads = gradients(root, _as_value(seed), create_graph=True)
             with enable_grad():
                 for node, gradient in grads.items():
                     gradient = gradient if isinstance(gradient, Value) else Constant(gradient)
@@ -88,13 +89,20 @@ def _check_inputs(inputs: Sequence[Value]) -> list[Value]:
 
 
 def grad(
-    output: Value, inputs: Sequence[Value], *, create_graph: bool = False
+    output: Value,
+    inputs: Sequence[Value],
+    grad_outputs: Value | float = 1.0,
+    *,
+    create_graph: bool = False,
 ) -> tuple[Value, ...]:
-    """The gradient of ``output`` with respect to each input, as in ``torch.autograd.grad``.
+    """The gradient of ``output`` with respect to each input, as in ``torch.autograd.grad``:
+    ``grad_outputs * d(output)/d(input)``, where ``grad_outputs`` (1 by default) is the gradient
+    of some later result with respect to ``output`` (the vector of a vector-Jacobian product).
 
     No ``.grad`` changes. An input the output does not depend on gets 0. With
-    ``create_graph=True`` each gradient is a Value recorded from the inputs, so it can be
-    differentiated again; otherwise each is a fresh leaf holding the number.
+    ``create_graph=True`` each gradient is a Value recorded from the inputs (and from
+    ``grad_outputs``, if it is a Value), so it can be differentiated again; otherwise each is a
+    fresh leaf holding the number.
 
     Examples:
         >>> from autograd import Value
@@ -103,15 +111,21 @@ def grad(
         >>> (dxx,) = grad(dx, [x])                          # 6 x
         >>> dx.data, dxx.data
         (27.0, 18.0)
+        >>> grad(x ** 3, [x], grad_outputs=0.5)[0].data    # 0.5 * 3 x^2
+        13.5
     """
     if not isinstance(output, Value):
         raise TypeError(f"output must be a Value, got {type(output).__name__}")
     wanted = _check_inputs(inputs)
+    if isinstance(grad_outputs, Value):
+        seed: Value | float = grad_outputs
+    else:
+        seed = as_float(grad_outputs, "grad_outputs")
     if create_graph:
-        grads = gradients(output, Constant(1.0), create_graph=True)
+        grads = gradients(output, _as_value(seed), create_graph=True)
         return tuple(_as_value(grads.get(x, 0.0)) for x in wanted)
     with no_grad():
-        grads = gradients(output, 1.0, create_graph=False)
+        grads = gradients(output, float(seed), create_graph=False)
     return tuple(Value(grads.get(x, 0.0)) for x in wanted)
 
 

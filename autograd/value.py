@@ -27,7 +27,17 @@ def as_float(data: object, what: str = "Value data") -> float:
     try:
         return float(data)
     except OverflowError:
-        raise OverflowError(f"{what} {data!r} is too large for a float") from None
+        raise OverflowError(f"{what} {_short(data)} is too large for a float") from None
+
+
+def _short(number: numbers.Real) -> str:
+    """A number for a message: its repr, or for an int of more than 30 digits its size (the
+    repr of a 5,000-digit int is refused by Python itself, and unreadable anyway)."""
+    if isinstance(number, int) and abs(number) >= 10**30:
+        digits = len(str(abs(number))) if abs(number).bit_length() < 14_000 else None
+        size = f"{digits} digits" if digits else f"{abs(number).bit_length()} bits"
+        return f"(an int of {size})"
+    return repr(number)
 
 
 class RecordedGradient(float):
@@ -49,14 +59,15 @@ class RecordedGradient(float):
 
 
 BackwardPass = Callable[["Value", float], None]
+RecordedPass = Callable[["Value", "Value | float"], None]
 
 
-def _not_installed(root: Value, grad: float) -> None:
+def _not_installed(root: Value, grad: Value | float) -> None:
     raise RuntimeError("import autograd, which installs the backward passes")
 
 
 first_order_pass: BackwardPass = _not_installed
-recorded_pass: BackwardPass = _not_installed
+recorded_pass: RecordedPass = _not_installed
 """The backward passes, installed by :mod:`autograd.methods` (they live in layers above this
 one, which import it)."""
 
@@ -83,6 +94,7 @@ class Value:
     # track, where tuples would make three. ``parents`` and ``local_grads`` read them. An op's
     # result leaves ``_label`` unset until it is given a label: one store fewer per op.
     __slots__ = (
+        "__weakref__",  # weak references, for caches keyed by Value (8 bytes per node)
         "_d_first",
         "_d_second",
         "_data",
@@ -316,12 +328,14 @@ class Value:
         def cos(self) -> Value: ...
 
     # --- graph --------------------------------------------------------------------------------
-    def backward(self, grad: float = 1.0, create_graph: bool = False) -> None:
+    def backward(self, grad: Value | float = 1.0, create_graph: bool = False) -> None:
         """Fill in ``.grad`` of every Value this one depends on: d(self)/d(that Value).
 
         The pass visits the graph once, in reverse topological order, adding
         ``local derivative * upstream gradient`` into each input (the chain rule; a Value used
-        twice receives both contributions). ``grad`` is d(loss)/d(self), 1 by default. A local
+        twice receives both contributions). ``grad`` is d(loss)/d(self), 1 by default: a number,
+        or a Value (with ``create_graph=True`` the gradients are then differentiable with
+        respect to it too; without, its number is used). A local
         derivative that is zero by its rule's convention (relu below 0) contributes exactly 0,
         even from an inf or nan upstream gradient, as PyTorch.
 
@@ -343,7 +357,15 @@ class Value:
         Passes that write grads run one at a time (a lock), so two threads backpropagating
         through one graph add exactly two passes' gradients.
         """
-        seed = grad if type(grad) is float else as_float(grad, "the seed gradient")
+        if type(grad) is float:
+            seed = grad
+        elif isinstance(grad, Value):  # with create_graph, the seed is part of the pass
+            if create_graph:
+                recorded_pass(self, grad)
+                return
+            seed = grad._data
+        else:
+            seed = as_float(grad, "the seed gradient")
         if create_graph:
             recorded_pass(self, seed)
         else:

@@ -29,14 +29,20 @@ class LoadResult(NamedTuple):
     unexpected_keys: list[str]
 
 
-def _walk(prefix: str, item: object) -> Iterator[tuple[str, Value]]:
+def _walk(prefix: str, item: object, modules: set[int]) -> Iterator[tuple[str, Value]]:
+    """The parameters under ``item``, named by their paths. A Module, list or tuple already
+    walked (``modules`` holds their ids) is skipped, so a module that refers to its parent, or
+    one used twice, is walked once, and a list that holds itself ends."""
     if isinstance(item, Value):
         yield prefix, item
     elif isinstance(item, Module):
-        yield from item.named_parameters(prefix)
-    elif isinstance(item, (list, tuple)):
+        if id(item) not in modules:
+            modules.add(id(item))
+            yield from item._named(prefix, modules)
+    elif isinstance(item, (list, tuple)) and id(item) not in modules:
+        modules.add(id(item))
         for index, element in enumerate(item):
-            yield from _walk(f"{prefix}.{index}" if prefix else str(index), element)
+            yield from _walk(f"{prefix}.{index}" if prefix else str(index), element, modules)
 
 
 def _checked_number(name: str, number: object) -> float:
@@ -54,16 +60,19 @@ class Module:
 
     def named_parameters(self, prefix: str = "") -> list[tuple[str, Value]]:
         """(name, parameter) pairs in a fixed order: attributes in assignment order, depth first.
-        A Value reachable twice is listed once, under its first name."""
+        A Value reachable twice is listed once, under its first name; so is a Module (a module
+        that refers to its parent, or one used twice, is walked once), as in PyTorch."""
         seen: set[Value] = set()
         pairs = []
-        for attribute, item in vars(self).items():
-            name = f"{prefix}.{attribute}" if prefix else attribute
-            for full_name, parameter in _walk(name, item):
-                if parameter not in seen:
-                    seen.add(parameter)
-                    pairs.append((full_name, parameter))
+        for full_name, parameter in self._named(prefix, {id(self)}):
+            if parameter not in seen:
+                seen.add(parameter)
+                pairs.append((full_name, parameter))
         return pairs
+
+    def _named(self, prefix: str, modules: set[int]) -> Iterator[tuple[str, Value]]:
+        for attribute, item in vars(self).items():
+            yield from _walk(f"{prefix}.{attribute}" if prefix else attribute, item, modules)
 
     def label_parameters(self) -> None:
         """Label every parameter with its name in :meth:`named_parameters`, its path in this

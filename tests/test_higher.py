@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 import pytest
 
+import autograd
 from autograd import (
     RULES,
     Value,
@@ -252,3 +253,35 @@ def test_hessian_of_the_seed_network_equals_differences_of_gradients() -> None:
             assert analytic[i][j] == pytest.approx(column[i], rel=1e-6, abs=1e-10), (i, j)
             assert analytic[i][j] == pytest.approx(analytic[j][i], rel=1e-14)  # symmetric
     assert analytic[4][4] > 0  # d2E/dw35^2 = (f'(z5) y3)^2 + (y5 - ya) f''(z5) y3^2, positive here
+
+
+def test_grad_outputs_scales_the_gradient_as_torch() -> None:
+    torch = pytest.importorskip("torch", reason="torch is not installed")
+    tx = torch.tensor(0.7, dtype=torch.float64, requires_grad=True)
+    ts = torch.tensor(-1.5, dtype=torch.float64, requires_grad=True)
+    (tdx,) = torch.autograd.grad(tx.sin() * tx, [tx], grad_outputs=ts, create_graph=True)
+    tdxx, tdxs = torch.autograd.grad(tdx, [tx, ts])
+    x, s = Value(0.7), Value(-1.5)
+    (dx,) = autograd.grad(x.sin() * x, [x], grad_outputs=s, create_graph=True)
+    dxx, dxs = autograd.grad(dx, [x, s])
+    assert dx.data == pytest.approx(float(tdx.detach()), rel=1e-15)
+    assert (dxx.data, dxs.data) == pytest.approx((float(tdxx), float(tdxs)), rel=1e-15)
+    (number,) = autograd.grad(x.sin() * x, [x], grad_outputs=-1.5)
+    assert number.data == dx.data
+
+
+def test_a_value_seed_of_backward_is_part_of_the_recorded_pass() -> None:
+    x, s = Value(2.0), Value(0.25)
+    (x**3).backward(s, create_graph=True)  # x.grad_value = s * 3 x^2
+    assert x.grad == 3.0
+    d_ds, d_dx = autograd.grad(x.grad_value, [s, x])
+    assert (d_ds.data, d_dx.data) == (12.0, 3.0)  # 3 x^2 and 6 x s
+    y = Value(2.0)
+    (y**3).backward(s)  # without create_graph the seed's number is used
+    assert y.grad == 3.0
+
+
+def test_grad_outputs_must_be_a_number_or_a_value() -> None:
+    x = Value(1.0)
+    with pytest.raises(TypeError, match="grad_outputs must be a real number"):
+        autograd.grad(x * x, [x], grad_outputs="1")  # type: ignore[arg-type]

@@ -329,3 +329,42 @@ def test_compiled_code_names_its_variables_after_the_parameters() -> None:
     assert signature == f"def sample_loss({', '.join([*names, 'x0', 'x1'])}):"
     assert "layers_0_neurons_3_w_0" in names
     assert "    return mse_loss, (" in source
+
+
+def test_a_module_that_refers_to_its_parent_lists_its_parameters_once() -> None:
+    class Child(Module):
+        def __init__(self, parent: Module) -> None:
+            self.parent = parent
+            self.w = Value(1.0)
+
+    class Parent(Module):
+        def __init__(self) -> None:
+            self.b = Value(2.0)
+            self.child = Child(self)
+            self.again = self.child  # the same module twice
+            self.loop: list[object] = []
+            self.loop.append(self.loop)  # a list that holds itself
+
+    model = Parent()
+    assert [name for name, _ in model.named_parameters()] == ["b", "child.w"]
+    assert [name for name, _ in model.child.named_parameters()] == ["parent.b", "w"]
+    assert list(model.state_dict()) == ["b", "child.w"]
+
+
+def test_a_shared_module_is_listed_once_as_in_torch() -> None:
+    torch = pytest.importorskip("torch", reason="torch is not installed")
+    shared_t = torch.nn.Linear(1, 1, bias=False)
+    model_t = torch.nn.ModuleDict({"first": shared_t, "second": shared_t})
+    names_t = [name for name, _ in model_t.named_parameters()]
+
+    class Linear(Module):
+        def __init__(self) -> None:
+            self.weight = Value(0.5)
+
+    class Pair(Module):
+        def __init__(self) -> None:
+            shared = Linear()
+            self.first = shared
+            self.second = shared
+
+    assert [name for name, _ in Pair().named_parameters()] == names_t == ["first.weight"]

@@ -188,3 +188,19 @@ def test_data_assignment_too_large_says_so() -> None:
     with pytest.raises(OverflowError, match="too large for a float"):
         v.data = 10**400
     assert v.data == 1.5
+
+
+@pytest.mark.parametrize(
+    ("sign", "exponent", "size"),
+    [(1, 400, "401 digits"), (1, 5000, "16610 bits"), (-1, 50000, "166097 bits")],
+)
+def test_a_huge_int_says_it_is_too_large_naming_its_size(
+    sign: int, exponent: int, size: str
+) -> None:
+    number = sign * 10**exponent
+    count = exponent + 1 if size.endswith("digits") else abs(number).bit_length()
+    assert size == f"{count} {size.split()[1]}"
+    with pytest.raises(OverflowError, match=f"an int of {size}\\) is too large for a float"):
+        Value(number)
+    with pytest.raises(OverflowError, match=f"an int of {size}"):
+        Value(1.0) * number

@@ -197,3 +197,19 @@ def test_numerics_policy_examples() -> None:
     for kink in (Value(0.0).relu(), abs(Value(0.0))):
         kink.backward()
         assert kink.parents[0].grad == 0.0
+
+
+def test_values_support_weak_references() -> None:
+    import gc
+    import weakref
+
+    a = Value(2.0)
+    b = a * 3.0
+    refs = [weakref.ref(a), weakref.ref(b), weakref.ref(b.parents[1])]
+    cache = weakref.WeakKeyDictionary({b: "result"})
+    assert [r() for r in refs] == [a, b, b.parents[1]]
+    assert cache[b] == "result"
+    del a, b
+    gc.collect()
+    assert [r() for r in refs] == [None, None, None]
+    assert len(cache) == 0
