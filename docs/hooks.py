@@ -9,9 +9,13 @@ in a loop.
 
 from __future__ import annotations
 
+import importlib.util
+import logging
 import re
 from pathlib import Path
 from typing import Any
+
+from mkdocs.exceptions import PluginError
 
 import autograd
 from autograd import Value
@@ -24,6 +28,20 @@ def _write(name: str, text: str) -> None:
     path = GENERATED / name
     if not path.exists() or path.read_text(encoding="utf-8") != text:
         path.write_text(text, encoding="utf-8")
+
+
+def on_startup(**kwargs: Any) -> None:
+    """The search finds Chinese words only if jieba cuts the text into words when the index is
+    built; without it the search plugin silently indexes each run of Han characters as one
+    word, and 反向传播 finds nothing. So a build without jieba is refused, not made."""
+    if importlib.util.find_spec("jieba") is None:
+        raise PluginError(
+            "the search of the Chinese pages needs jieba, which is not installed; "
+            "install the docs tools: pip install -e '.[docs]'"
+        )
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)  # not its progress lines at every build
 
 
 def on_pre_build(config: Any) -> None:
