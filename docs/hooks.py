@@ -5,6 +5,8 @@ graph after backward, its backward pass as a step-through page (in English and i
 a diamond-shaped graph for the page on topological order. They are written to docs/generated/
 (not committed), and only when their content changed, so that ``mkdocs serve`` does not rebuild
 in a loop.
+
+It also refuses to build without jieba, which the search needs to find Chinese words.
 """
 
 from __future__ import annotations
