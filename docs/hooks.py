@@ -5,13 +5,19 @@ graph after backward, its backward pass as a step-through page (in English and i
 a diamond-shaped graph for the page on topological order. They are written to docs/generated/
 (not committed), and only when their content changed, so that ``mkdocs serve`` does not rebuild
 in a loop.
+
+It also refuses to build without jieba, which the search needs to find Chinese words.
 """
 
 from __future__ import annotations
 
+import importlib.util
+import logging
 import re
 from pathlib import Path
 from typing import Any
+
+from mkdocs.exceptions import PluginError
 
 import autograd
 from autograd import Value
@@ -24,6 +30,20 @@ def _write(name: str, text: str) -> None:
     path = GENERATED / name
     if not path.exists() or path.read_text(encoding="utf-8") != text:
         path.write_text(text, encoding="utf-8")
+
+
+def on_startup(**kwargs: Any) -> None:
+    """The search finds Chinese words only if jieba cuts the text into words when the index is
+    built; without it the search plugin silently indexes each run of Han characters as one
+    word, and 反向传播 finds nothing. So a build without jieba is refused, not made."""
+    if importlib.util.find_spec("jieba") is None:
+        raise PluginError(
+            "the search of the Chinese pages needs jieba, which is not installed; "
+            "install the docs tools: pip install -e '.[docs]'"
+        )
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)  # not its progress lines at every build
 
 
 def on_pre_build(config: Any) -> None:

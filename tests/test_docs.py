@@ -3,30 +3,18 @@ the tutorial's numbers are the engine's."""
 
 from __future__ import annotations
 
-import os
+import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from docsite import ROOT, build_site
 from document import hand_derived_gradients
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("site")
-    subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(folder)],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
-    )
-    return folder
+    return build_site(tmp_path_factory.mktemp("site"))
 
 
 def test_every_page_of_the_navigation_is_built(site: Path) -> None:
@@ -72,6 +60,48 @@ def test_the_api_reference_documents_the_public_names(site: Path) -> None:
     assert "load_state_dict" in (site / "reference/nn/index.html").read_text(encoding="utf-8")
     assert ":meth:" not in reference  # Sphinx roles are shown as plain code
     assert ":func:" not in reference
+
+
+def test_the_chinese_tutorial_calls_the_source_page_yuanwen() -> None:
+    """The page the project grew from is 原文 (the original text); 文档 would say documentation,
+    as if it were this site."""
+    text = (ROOT / "docs/zh/tutorial.md").read_text(encoding="utf-8")
+    assert "文档" not in text
+    introduction = text.split("\n## ")[0]
+    assert "称为“原文”" in introduction  # the introduction says which page 原文 is
+
+
+def test_the_chinese_tutorial_breaks_no_line_between_two_chinese_characters(site: Path) -> None:
+    """A line break inside a paragraph is shown as a space, which Chinese does not put between
+    its characters."""
+    html = (site / "zh/tutorial/index.html").read_text(encoding="utf-8")
+    prose = re.sub(r"<pre.*?</pre>", "", html, flags=re.DOTALL)
+    chinese = "\u4e00-\u9fff，。：；、（）“”"
+    assert not re.findall(f"[{chinese}]\\s*\n\\s*[{chinese}]", prose)
+
+
+def _search_words(site: Path) -> dict[str, set[str]]:
+    """The words of the search index, split as the browser splits them, with their pages."""
+    index = json.loads((site / "search/search_index.json").read_text(encoding="utf-8"))
+    separator = re.compile(index["config"]["separator"])
+    words: dict[str, set[str]] = {}
+    for entry in index["docs"]:
+        for word in separator.split(f"{entry['title']} {entry['text']}"):
+            words.setdefault(word, set()).add(entry["location"].split("#")[0])
+    return words
+
+
+def test_the_search_index_holds_chinese_words(site: Path) -> None:
+    """The Chinese text is cut into words at build time (jieba), so that a query for one word
+    can match; unsegmented, each run of Chinese between two punctuation marks is one word."""
+    words = _search_words(site)
+    for term in ("反向传播", "链式法则", "学习率", "梯度下降", "计算图"):  # the user dictionary's
+        assert "zh/tutorial/" in words.get(term, set()), term
+    for word in ("教程", "网络", "手算"):  # and ordinary words, by jieba's own dictionary
+        assert "zh/tutorial/" in words.get(word, set()), word
+    chinese = [w for w in words if w and all("\u4e00" <= c <= "\u9fff" for c in w)]
+    assert max(map(len, chinese)) <= 5, sorted(chinese, key=len)[-3:]
+    assert "explanations/topological-order/" in words["topological"]  # English as before
 
 
 def test_the_site_loads_nothing_from_other_hosts(site: Path) -> None:
