@@ -123,7 +123,8 @@ def node_ids(nodes: list[Value]) -> dict[Value, str]:
     return {node: f"v{position}" for position, node in enumerate(nodes)}
 
 
-def _check(rankdir: str, precision: int, nodes: list[Value], max_nodes: int) -> None:
+def check_drawing(rankdir: str, precision: int, nodes: list[Value], max_nodes: int) -> None:
+    """Raises ValueError for drawing options that :func:`draw` refuses."""
     if rankdir not in ("LR", "RL", "TB", "BT"):
         raise ValueError(f"rankdir must be 'LR', 'RL', 'TB' or 'BT', got {rankdir!r}")
     if isinstance(precision, bool) or not isinstance(precision, int) or precision < 1:
@@ -159,7 +160,7 @@ def draw(
     if edges not in ("local", "contribution", None):
         raise ValueError(f"edges must be 'local', 'contribution' or None, got {edges!r}")
     nodes = graph_nodes(root)
-    _check(rankdir, precision, nodes, max_nodes)
+    check_drawing(rankdir, precision, nodes, max_nodes)
     if isinstance(highlight, Value):
         highlight = [highlight]
     marked = set(highlight or ())
@@ -192,7 +193,7 @@ def draw_grad_rows(
     among them), named and numbered as in the whole graph."""
     every = graph_nodes(root)
     nodes = every if only is None else [node for node in every if node in only]
-    _check(rankdir, precision, nodes, max_nodes)
+    check_drawing(rankdir, precision, nodes, max_nodes)
     spacing = {"ranksep": "0.35", "nodesep": "0.15"}  # compact: a phone shows more of it
     return _drawing(root, nodes, rankdir, "local", set(), grad_texts, True, precision, spacing,
                     every, data_texts or {})  # fmt: skip
@@ -227,7 +228,13 @@ def _drawing(
         node_id = ids[node]
         kind = _kind(node, root)
         label = _value_label(
-            names[node], node, kind, grad_texts.get(node), grad_rows, precision, node in marked,
+            names[node],
+            node,
+            kind,
+            grad_texts.get(node),
+            grad_rows,
+            precision,
+            node in marked,
             (data_texts or {}).get(node),
         )
         dot.node(node_id, label=label, shape="plain", id=node_id, **{"class": f"value {kind}"})
