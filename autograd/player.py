@@ -342,21 +342,23 @@ class _DataRows:
         self.ids = ids
         self.precision = precision
         self.shown: dict[Value, list[str]] = {node: [] for node in ids}
-        self.fresh: list[Value] = []
+        self.fresh: list[tuple[Value, str]] = []
+        """The rows changed in the last frame, each with the text it settles at."""
 
     def write(self, x: float) -> str:
         return format_number(x, self.precision)
 
     def frame(
-        self, changes: list[tuple[Value, str]], blank: Sequence[Value] = ()
+        self, changes: list[tuple[Value, str]], blank: Sequence[Value] = (), then: str = ""
     ) -> list[list[str]]:
-        """Settles the rows changed in the frame before and writes ``changes`` (and ``blank``)."""
-        rows = [[self.ids[node], self.shown[node][-1], "settled"] for node in self.fresh]
+        """Settles the rows changed in the frame before and writes ``changes`` (and ``blank``);
+        a changed row settles at its text, or at ``then`` if given (the new of old → new)."""
+        rows = [[self.ids[node], text, "settled"] for node, text in self.fresh]
         rows += [[self.ids[node], "", "blank"] for node in blank]
         for node, text in changes:
             self.shown[node].append(text)
             rows.append([self.ids[node], text, "receiving"])
-        self.fresh = [node for node, _ in changes]
+        self.fresh = [(node, then or text) for node, text in changes]
         return rows
 
     def settled(self, nodes: list[Value]) -> list[list[str]]:
@@ -587,7 +589,7 @@ def step_through(
                 lines=([] if gradient is None else [f"d{r}/d{name} = {gradient}"])
                 + [str(line) for line in update.lines],
                 sums=[f"{names[parameter]}: {old}{_ARROW}{new}"],
-                data=data_rows.frame([(parameter, f"{old}{_ARROW}{new}")]),
+                data=data_rows.frame([(parameter, f"{old}{_ARROW}{new}")], then=new),
             )
         )
 
