@@ -10,13 +10,13 @@ import random
 import re
 import subprocess
 import sys
-from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 import pytest
 from document import hand_derived_gradients
+from explained_optimizer import GradientDescent
 
 import autograd
 import autograd.graph
@@ -354,38 +354,10 @@ def test_forward_of_a_branching_rule_names_its_op() -> None:
 # --- the update ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Update:
-    parameter: Value
-    old: float
-    grad: float
-    new: float
-    lines: tuple[str, ...]
-
-
-class _GradientDescent:
-    """A stand-in optimizer: w -= lr * grad, explained."""
-
-    def __init__(self, parameters: list[Value], lr: float, lie: bool = False) -> None:
-        self.parameters = parameters
-        self.lr = lr
-        self.lie = lie
-
-    def step_explained(self, precision: int = 4) -> list[_Update]:
-        updates = []
-        for p in self.parameters:
-            old = p.data
-            p.data = old - self.lr * p.grad
-            g = f"{{:.{precision}g}}".format
-            lines = (f"{p.label} -= lr * grad", f"{g(old)} - {g(self.lr)} * {g(p.grad)}")
-            updates.append(_Update(p, old, p.grad, p.data + (1.0 if self.lie else 0.0), lines))
-        return updates
-
-
 def test_update_frames_show_each_parameters_old_value_gradient_and_new_value() -> None:
     model = seed.network()
     loss = seed.loss_graph(model)
-    player = step_through(loss, optimizer=_GradientDescent(model.parameters(), lr=1.0))
+    player = step_through(loss, optimizer=GradientDescent(model.parameters(), lr=1.0))
     page = player.html
     frames = _frames(page)
     assert [f["phase"] for f in frames].count("update") == 6
@@ -426,7 +398,7 @@ def test_an_optimizer_whose_explanation_disagrees_with_its_step_is_an_error() ->
     model = seed.network()
     with pytest.raises(RuntimeError, match=r"step_explained says 'w13'.*but its data went"):
         step_through(
-            seed.loss_graph(model), optimizer=_GradientDescent(model.parameters(), 1.0, True)
+            seed.loss_graph(model), optimizer=GradientDescent(model.parameters(), 1.0, True)
         )
 
 
