@@ -469,6 +469,7 @@ def step_through(
         played.append(
             _frame(
                 phase="forward",
+                node="" if wrt is None else ids[wrt],  # a focus starts at the Value followed
                 inputs=[ids[node] for node in starts],
                 title=words["forward_start"],
                 lines=[f"{names[n]} = {data_rows.write(n.data)}" for n in starts if n.label],
