@@ -154,7 +154,8 @@ def test_the_installed_wheel_trains_the_documents_network(venv: Path, tmp_path: 
     assert page.startswith("<!DOCTYPE html>")
     assert "$svg" not in page  # the template's placeholders are filled
     training = (tmp_path / "out/seed_training.html").read_text()
-    assert training.startswith("<!DOCTYPE html>") and "$data" not in training
+    assert training.startswith("<!DOCTYPE html>")
+    assert "$data" not in training
 
 
 def test_the_installed_wheel_draws_with_its_own_renderer(venv: Path, tmp_path: Path) -> None:
