@@ -291,3 +291,32 @@ def test_seed_first_rmsprop_step_lines_by_hand() -> None:
             f"{weights[name]:.4g} - 0.1 * {g:.4g} / (sqrt({s:.4g}) + 0.01) = {new:.4g}",
         ))  # fmt: skip
     assert [u.lines for u in _seed_first_step("rmsprop")] == expected
+
+
+LINE_COUNTS = [  # docs/how-to/train.md: one line per quantity the step computes
+    (SGD, {"lr": 1.0}, 1),
+    (SGD, {"lr": 1.0, "maximize": True}, 2),
+    (SGD, {"lr": 1.0, "weight_decay": 0.1}, 2),
+    (SGD, {"lr": 1.0, "momentum": 0.9}, 2),
+    (SGD, {"lr": 1.0, "momentum": 0.9, "nesterov": True}, 3),
+    (SGD, {"lr": 1.0, "momentum": 0.9, "nesterov": True, "weight_decay": 0.1, "maximize": True}, 5),
+    (RMSprop, {}, 2),
+    (RMSprop, {"centered": True}, 3),
+    (RMSprop, {"momentum": 0.5}, 3),
+    (RMSprop, {"centered": True, "momentum": 0.5}, 4),
+    (RMSprop, {"centered": True, "momentum": 0.5, "weight_decay": 0.1}, 5),
+    (Adam, {}, 3),
+    (Adam, {"weight_decay": 0.1}, 4),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("make", "settings", "count"), LINE_COUNTS)
+def test_the_number_of_lines_follows_the_settings(
+    make: type[SGD | RMSprop | Adam], settings: dict[str, object], count: int
+) -> None:
+    p = _param(1.0, 0.5)
+    optimizer = make([p], **settings)  # type: ignore[arg-type]
+    for _ in range(2):  # the momentum buffer's first step and a later one
+        (update,) = optimizer.step_explained()
+        assert len(update.lines) == count
+        assert update.lines[-1].startswith("p0 = ")
