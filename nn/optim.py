@@ -128,7 +128,10 @@ class Optimizer:
 
     def _update(self, index: int, param: Value, explain: _Explanation | None) -> float:
         """Update parameter ``index``'s state and return its new data (writing lines if asked)."""
-        raise NotImplementedError
+        raise NotImplementedError(
+            f"{type(self).__name__} defines no _update(index, param, explain), which both step() "
+            "and step_explained() run for each parameter"
+        )
 
 
 class SGD(Optimizer):

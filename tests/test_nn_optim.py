@@ -6,6 +6,7 @@ import math
 
 import pytest
 
+import nn
 from autograd import Value
 from nn import SGD, Adam, RMSprop, Update, half_squared_error
 
@@ -320,3 +321,14 @@ def test_the_number_of_lines_follows_the_settings(
         (update,) = optimizer.step_explained()
         assert len(update.lines) == count
         assert update.lines[-1].startswith("p0 = ")
+
+
+def test_an_optimizer_without_an_update_rule_says_what_it_lacks() -> None:
+    class Frozen(nn.Optimizer):
+        pass
+
+    p = _param(1.0, 0.5)
+    for take_step in (Frozen([p], lr=0.1).step, Frozen([p], lr=0.1).step_explained):
+        with pytest.raises(NotImplementedError, match="Frozen defines no _update"):
+            take_step()
+    assert p.data == 1.0

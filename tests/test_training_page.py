@@ -176,6 +176,14 @@ def test_the_page_loads_nothing_and_is_the_same_on_every_run(tmp_path: Path) -> 
     assert pages[0] == pages[1] == pages[2] == page.encode("utf-8")
 
 
+def test_a_run_must_be_one_of_the_documents() -> None:
+    steps = [TrainingStep(Record(1, 0.5, 0.01), ())]
+    with pytest.raises(ValueError, match="must be 'sgd' or 'rmsprop', got '\"><script>'"):
+        loss_curve_svg([Run('"><script>', "a run", steps)])  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="at least one run with at least one step"):
+        loss_curve_svg([Run("sgd", "a run", [])])
+
+
 HOSTILE = "</script><script>window.hacked = 1</script><b>w</b>"
 
 

@@ -113,6 +113,9 @@ def loss_curve_svg(runs: Sequence[Run], threshold: float = THRESHOLD) -> str:
     """
     if not runs or any(not run.steps for run in runs):
         raise ValueError("a loss curve needs at least one run with at least one step")
+    for run in runs:
+        if run.name not in RUN_COLOURS:
+            raise ValueError(f"a run's name must be 'sgd' or 'rmsprop', got {run.name!r}")
     axes = _axes(runs, threshold)
     c = _coordinate
     bottom, right = HEIGHT - BOTTOM, WIDTH - RIGHT
