@@ -298,6 +298,9 @@ def test_the_page_steps_plays_and_jumps_in_chromium(browser: Any, tmp_path: Path
     assert first["updates"][4][0] == "w35"
     assert first["updates"][4][-1] == "w35 = w35 - lr * grad = 0.3 - 1 * 0.02767 = 0.2723"
     assert first["scrolled"] == [0, 0, 0]  # the page itself never scrolls
+    assert page.text_content("#weights") == (
+        "weights: w13 = 0.1, w23 = 0.8, w14 = 0.4, w24 = 0.6, w35 = 0.3, w45 = 0.9"
+    )
 
     page.click("#next")
     second = _state(page)
@@ -317,6 +320,8 @@ def test_the_page_steps_plays_and_jumps_in_chromium(browser: Any, tmp_path: Path
     assert float(last["loss"]) < 1e-7
     assert last["status"].startswith("E < 1e-7: training stops")
     assert last["updates"] == []
+    final = data["runs"][0]["steps"][-1]["weights"]  # the weights the last update left
+    assert page.text_content("#weights") == "weights: " + ", ".join(f"{n} = {w}" for n, w in final)
     assert last["marker"] == _marker_at(svg, "sgd", 110)
     assert page.is_disabled("#next")
     assert not page.is_disabled("#previous")
