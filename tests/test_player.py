@@ -24,6 +24,7 @@ import autograd.player
 from autograd import Constant, Value, step_through
 from nn import seed
 from nn.layers import MLP
+from nn.optim import SGD
 
 Page = dict[str, Any]
 
@@ -508,3 +509,33 @@ def test_the_same_focus_and_update_give_the_same_page_in_every_run() -> None:
         for hash_seed in ("0", "3")
     }  # fmt: skip
     assert len(pages) == 1
+
+
+def test_the_documents_rmsprop_step_plays_with_its_own_formula() -> None:
+    model = seed.network()
+    optimizer = seed.make_optimizer("rmsprop", model)
+    player = step_through(seed.loss_graph(model), optimizer=optimizer)
+    updates = [f for f in _frames(player.html) if f["phase"] == "update"]
+    expected = hand_derived_gradients()
+    assert len(updates) == 6
+    for frame, update, (name, old) in zip(updates, player.updates, seed.WEIGHTS.items()):
+        g = expected[name]
+        s = 0.001 * g * g  # FACTS.md: s = 0.999 s + 0.001 g^2, from s = 0
+        new = old - 0.1 / (math.sqrt(s) + 0.01) * g
+        parameter = next(p for p in model.parameters() if p.label == name)
+        assert math.isclose(parameter.data, new, rel_tol=1e-14)
+        assert frame["sums"] == [f"{name}: {old:.4g} → {new:.4g}"]
+        assert frame["lines"][0] == f"dE/d{name} = {g:.4g}"
+        assert frame["lines"][1:] == list(update.lines)  # the optimizer's own formula
+        assert frame["lines"][-1].startswith(f"{name} = {name} - lr * grad / (sqrt(v) + eps) = ")
+
+
+def test_the_how_tos_sgd_example_updates_each_weight_by_its_gradient() -> None:
+    model = seed.network()
+    player = step_through(seed.loss_graph(model), optimizer=SGD(model.parameters(), lr=1.0))
+    expected = hand_derived_gradients()
+    updates = [f for f in _frames(player.html) if f["phase"] == "update"]
+    for frame, (name, old) in zip(updates, seed.WEIGHTS.items(), strict=True):
+        new = old - expected[name]
+        assert frame["sums"] == [f"{name}: {old:.4g} → {new:.4g}"]
+        assert frame["lines"][-1].startswith(f"{name} = {name} - lr * grad = ")
