@@ -1,9 +1,12 @@
-"""``step_through``: a page that plays the backward pass node by node over the drawn graph.
+"""``step_through``: a page that plays the forward pass, the backward pass and an optimizer's
+update node by node over the drawn graph.
 
 The page is one self-contained HTML file: the graph as one inline SVG, the frames as JSON, a
-little JavaScript for the previous/next/play buttons, the slider and the arrow keys. Every
-number on it comes from the frames of the shared walk (:func:`autograd.backward_steps`); the
-script only writes the texts of a frame into the page, and computes nothing. The page loads
+little JavaScript for the previous/next/play buttons, the slider, the speed, the arrow, Home and
+End keys. Every number on it comes from the graph's recorded values, the frames of the shared
+walk (:func:`autograd.backward_steps`) and the optimizer's own account of its step; the script
+only writes the texts of a frame into the page, and computes nothing. Another script can drive
+it through ``window.chainrulePlayer`` (see the template). The page loads
 nothing from the network and needs no kernel once rendered. Text reaches the page only as
 escaped SVG (from Graphviz), as JSON with ``<``, ``>`` and ``&`` written as escapes, and through
 ``textContent``, so a label holding ``<script>`` adds no script.

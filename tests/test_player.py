@@ -539,3 +539,15 @@ def test_the_how_tos_sgd_example_updates_each_weight_by_its_gradient() -> None:
         new = old - expected[name]
         assert frame["sums"] == [f"{name}: {old:.4g} → {new:.4g}"]
         assert frame["lines"][-1].startswith(f"{name} = {name} - lr * grad = ")
+
+
+def test_bad_options_are_refused_before_backward_runs() -> None:
+    model = seed.network()
+    loss = seed.loss_graph(model)
+    with pytest.raises(TypeError, match=r"forward must be True or False, got 'yes'"):
+        step_through(loss, forward="yes")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"precision must be a positive int, got 0"):
+        step_through(loss, precision=0)
+    with pytest.raises(ValueError, match=r"rankdir must be"):
+        step_through(loss, rankdir="up")
+    assert [p.grad for p in model.parameters()] == [0.0] * 6
