@@ -314,7 +314,7 @@ def test_another_script_can_drive_the_player(browser: Any) -> None:
 
 
 def test_a_focus_on_one_weight_of_a_wide_mlp_steps_in_the_browser(browser: Any) -> None:
-    model = MLP(2, [16, 16, 1], rng=random.Random(1))
+    model = MLP(2, [16, 16, 1], rng=random.Random(0))
     out = model([Constant(0.5, "x0"), Constant(-0.3, "x1")])
     assert isinstance(out, Value)
     player = step_through(out, wrt=model.parameters()[0])
