@@ -499,8 +499,9 @@ def test_nodes_on_paths_of_a_diamond() -> None:
 
 def test_the_same_focus_and_update_give_the_same_page_in_every_run() -> None:
     program = (
-        "import autograd\nfrom nn import seed\nm = seed.network()\n"
-        "print(autograd.step_through(seed.loss_graph(m), wrt=m.parameters()[4]).html)"
+        "import autograd\nfrom nn import seed\nfrom nn.optim import SGD\nm = seed.network()\n"
+        "opt = SGD(m.parameters(), lr=1.0)\nloss = seed.loss_graph(m)\n"
+        "print(autograd.step_through(loss, wrt=m.parameters()[4], optimizer=opt).html)"
     )
     pages = {
         subprocess.run(
