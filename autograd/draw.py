@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
 from typing import Literal
 
@@ -86,14 +86,22 @@ class Graph:
 
 
 def _value_label(
-    name: str, node: Value, kind: str, grad: str | None, grad_row: bool, precision: int, bold: bool
+    name: str,
+    node: Value,
+    kind: str,
+    grad: str | None,
+    grad_row: bool,
+    precision: int,
+    bold: bool,
+    data: str | None = None,
 ) -> str:
-    """A Value's box: its name, its data and, unless ``grad`` is None, its grad, on one row or
-    (``grad_row``) on a row of its own below."""
+    """A Value's box: its name, its data (or the text ``data``) and, unless ``grad`` is None,
+    its grad, on one row or (``grad_row``) on a row of its own below."""
     name_cell = (
         f"<B>{_text(name)}</B>" if node.label else f'<FONT COLOR="#6b7280">{_text(name)}</FONT>'
     )
-    cells = [name_cell, f"data {_text(format_number(node.data, precision))}"]
+    data = f"data {format_number(node.data, precision)}" if data is None else data
+    cells = [name_cell, _text(data)]
     rows = ["".join(f"<TD>{cell}</TD>" for cell in cells)]
     if grad is not None and grad_row:
         rows.append(f'<TD COLSPAN="2">{_text(grad)}</TD>')
@@ -115,7 +123,8 @@ def node_ids(nodes: list[Value]) -> dict[Value, str]:
     return {node: f"v{position}" for position, node in enumerate(nodes)}
 
 
-def _check(rankdir: str, precision: int, nodes: list[Value], max_nodes: int) -> None:
+def check_drawing(rankdir: str, precision: int, nodes: list[Value], max_nodes: int) -> None:
+    """Raises ValueError for drawing options that :func:`draw` refuses."""
     if rankdir not in ("LR", "RL", "TB", "BT"):
         raise ValueError(f"rankdir must be 'LR', 'RL', 'TB' or 'BT', got {rankdir!r}")
     if isinstance(precision, bool) or not isinstance(precision, int) or precision < 1:
@@ -151,7 +160,7 @@ def draw(
     if edges not in ("local", "contribution", None):
         raise ValueError(f"edges must be 'local', 'contribution' or None, got {edges!r}")
     nodes = graph_nodes(root)
-    _check(rankdir, precision, nodes, max_nodes)
+    check_drawing(rankdir, precision, nodes, max_nodes)
     if isinstance(highlight, Value):
         highlight = [highlight]
     marked = set(highlight or ())
@@ -167,6 +176,8 @@ def draw_grad_rows(
     root: Value,
     grad_texts: Mapping[Value, str],
     *,
+    data_texts: Mapping[Value, str] | None = None,
+    only: Collection[Value] | None = None,
     rankdir: str = "LR",
     precision: int = 4,
     max_nodes: int = DEFAULT_MAX_NODES,
@@ -174,11 +185,18 @@ def draw_grad_rows(
     """The drawing of :func:`draw`, with local derivatives on the edges, for a page that
     writes the grads itself (:func:`autograd.step_through`): each Value in ``grad_texts`` has
     a row of its own under its name and data holding that text, which sets the row's width.
-    In the SVG the row's text is the last ``<text>`` of the Value's node."""
-    nodes = graph_nodes(root)
-    _check(rankdir, precision, nodes, max_nodes)
+    In the SVG the row's text is the last ``<text>`` of the Value's node, its data the one
+    before (the last, for a Value without a grad row). ``data_texts`` gives a Value's data
+    cell a text of its own (``data`` and its number otherwise).
+
+    ``only`` draws only those Values of the graph (each op whose output and inputs are all
+    among them), named and numbered as in the whole graph."""
+    every = graph_nodes(root)
+    nodes = every if only is None else [node for node in every if node in only]
+    check_drawing(rankdir, precision, nodes, max_nodes)
     spacing = {"ranksep": "0.35", "nodesep": "0.15"}  # compact: a phone shows more of it
-    return _drawing(root, nodes, rankdir, "local", set(), grad_texts, True, precision, spacing)
+    return _drawing(root, nodes, rankdir, "local", set(), grad_texts, True, precision, spacing,
+                    every, data_texts or {})  # fmt: skip
 
 
 def _drawing(
@@ -191,9 +209,16 @@ def _drawing(
     grad_rows: bool,
     precision: int,
     spacing: dict[str, str],
+    every: list[Value] | None = None,
+    data_texts: Mapping[Value, str] | None = None,
 ) -> Graph:
-    names = node_names(nodes, precision)
-    ids = node_ids(nodes)
+    """Draws ``nodes``, named and numbered by their places in ``every`` (``nodes`` itself
+    by default), each op whose inputs are all drawn."""
+    every = nodes if every is None else every
+    names = node_names(every, precision)
+    all_ids = node_ids(every)
+    drawn = set(nodes)
+    ids = {node: all_ids[node] for node in nodes}
     dot = graphviz.Digraph(
         graph_attr={"rankdir": rankdir, "fontname": "Helvetica", **spacing},
         node_attr={"fontname": "Helvetica", "fontsize": "11"},
@@ -203,10 +228,17 @@ def _drawing(
         node_id = ids[node]
         kind = _kind(node, root)
         label = _value_label(
-            names[node], node, kind, grad_texts.get(node), grad_rows, precision, node in marked
+            names[node],
+            node,
+            kind,
+            grad_texts.get(node),
+            grad_rows,
+            precision,
+            node in marked,
+            (data_texts or {}).get(node),
         )
         dot.node(node_id, label=label, shape="plain", id=node_id, **{"class": f"value {kind}"})
-        if not node.parents:
+        if not node.parents or not drawn.issuperset(node.parents):
             continue
         op_id = f"{node_id}op"
         symbol = _text(OP_SYMBOLS.get(node.op, node.op))

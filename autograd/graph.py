@@ -85,6 +85,28 @@ def topological_order(root: Value, *, leaves: bool = False) -> list[Value]:
     return order
 
 
+def nodes_on_paths(root: Value, source: Value) -> list[Value]:
+    """The Values on some path from ``source`` to ``root`` (both included), in the order of
+    ``topological_order(root, leaves=True)``: those that ``source`` flows into, root's
+    gradient with respect to ``source`` being the sum over these paths of the products of
+    their local derivatives. Every Value that uses one of them is one of them. Raises
+    ValueError if ``source`` is not in root's graph.
+    """
+    order = topological_order(root, leaves=True)
+    reached = {source}
+    on_paths = []
+    for node in order:
+        if node is source or any(parent in reached for parent in node.parents):
+            reached.add(node)
+            on_paths.append(node)
+    if not on_paths or on_paths[0] is not source:
+        raise ValueError(
+            f"wrt must be a Value of the graph of {describe(root)}, got {describe(source)}, "
+            "which it was not computed from"
+        )
+    return on_paths
+
+
 # --- the fast float pass ----------------------------------------------------------------------
 
 

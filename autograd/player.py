@@ -1,9 +1,12 @@
-"""``step_through``: a page that plays the backward pass node by node over the drawn graph.
+"""``step_through``: a page that plays the forward pass, the backward pass and an optimizer's
+update node by node over the drawn graph.
 
 The page is one self-contained HTML file: the graph as one inline SVG, the frames as JSON, a
-little JavaScript for the previous/next/play buttons, the slider and the arrow keys. Every
-number on it comes from the frames of the shared walk (:func:`autograd.backward_steps`); the
-script only writes the texts of a frame into the page, and computes nothing. The page loads
+little JavaScript for the previous/next/play buttons, the slider, the speed, the arrow, Home and
+End keys. Every number on it comes from the graph's recorded values, the frames of the shared
+walk (:func:`autograd.backward_steps`) and the optimizer's own account of its step; the script
+only writes the texts of a frame into the page, and computes nothing. Another script can drive
+it through ``window.chainrulePlayer`` (see the template). The page loads
 nothing from the network and needs no kernel once rendered. Text reaches the page only as
 escaped SVG (from Graphviz), as JSON with ``<``, ``>`` and ``&`` written as escapes, and through
 ``textContent``, so a label holding ``<script>`` adds no script.
@@ -11,16 +14,21 @@ escaped SVG (from Graphviz), as JSON with ``<``, ``>`` and ``&`` written as esca
 
 from __future__ import annotations
 
+import ast
 import html
 import json
 import math
 import os
+import re
+from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 from string import Template
+from typing import Protocol
 
-from autograd.draw import DEFAULT_MAX_NODES, Graph, draw_grad_rows, node_ids
-from autograd.graph import Frame, start_as_backward
+from autograd.draw import DEFAULT_MAX_NODES, Graph, check_drawing, draw_grad_rows, node_ids
+from autograd.graph import Frame, nodes_on_paths, start_as_backward
+from autograd.rule import worked_value
 from autograd.trace import (
     backward_steps,
     chain_rule_line,
@@ -29,7 +37,7 @@ from autograd.trace import (
     local_derivative_line,
     node_names,
 )
-from autograd.value import Constant, Value
+from autograd.value import Constant, Value, describe
 
 _TEMPLATE = Template(
     resources.files("autograd").joinpath("templates/step_through.html").read_text("utf-8")
@@ -38,51 +46,82 @@ _TEMPLATE = Template(
 TEXTS: dict[str, dict[str, str]] = {
     "en": {
         "title": "chainrule: the backward pass of {root}, step by step",
+        "title_forward": "chainrule: the forward and backward passes of {root}, step by step",
+        "title_update": "chainrule: the backward pass of {root} and the parameter update, "
+        "step by step",
+        "title_forward_update": "chainrule: the forward pass, the backward pass of {root} and "
+        "the parameter update, step by step",
         "previous": "Previous",
-        "previous_hint": "Previous step (left arrow)",
+        "previous_hint": "Previous step (left arrow; Home: the first step)",
         "play": "Play",
         "pause": "Pause",
         "play_hint": "Play or pause",
         "next": "Next",
-        "next_hint": "Next step (right arrow)",
+        "next_hint": "Next step (right arrow; End: the last step)",
+        "speed": "Speed",
+        "speed_hint": "How fast Play steps",
         "slider": "step",
-        "counter": "step {step} of {last}",
+        "counter_forward": "forward {step} of {last}",
+        "counter_backward": "backward {step} of {last}",
+        "counter_update": "update {step} of {last}",
         "graph": "the computation graph",
         "key": "How to read the graph",
         "help": "In each box, data is the value and grad the gradient of {root} with respect to "
-        "it. Red: the node whose gradient is complete, passing a share to each input along its "
-        "edges (each labelled with its local derivative). Blue: the inputs receiving a share, "
-        "their grad shown old → new. An italic grad is a running sum that still waits for "
-        "shares; a blank one has received none yet. Faded: nodes already passed.",
+        "it. Forward pass: red is the node being computed, blue its inputs; a blank data row "
+        "is a value not computed yet. Backward pass: red is the node whose gradient is "
+        "complete, passing a share to each input along its edges (each labelled with its local "
+        "derivative); blue, the inputs receiving a share, their grad shown old → new. An italic "
+        "grad is a running sum that still waits for shares; a blank one has received none yet. "
+        "Faded: nodes already passed. Update: red is the parameter the optimizer changes, its "
+        "data shown old → new.",
+        "focus": "Only the paths from {wrt} to {root} are drawn; the faded boxes without a grad "
+        "row are the other inputs of the nodes on them.",
         "where": "where",
-        "start": "Start: the gradient of {root} with respect to itself is 1.",
+        "forward_start": "Forward pass: the values the graph starts from.",
+        "forward_node": "{node} ({op}): its value, computed from its inputs.",
+        "start": "Backward pass: the gradient of {root} with respect to itself is 1.",
         "node": "{node} ({op}): its gradient {grad} is complete; it passes a share to each input.",
         "done": "Done: every gradient is complete.",
         "parameters": "Done: every gradient is complete. The parameters' gradients:",
+        "update": "{node}: the optimizer's step changes its value by its gradient.",
     },
     "zh": {
         "title": "chainrule：{root} 的反向传播，逐步演示",
+        "title_forward": "chainrule：{root} 的正向传播与反向传播，逐步演示",
+        "title_update": "chainrule：{root} 的反向传播与参数更新，逐步演示",
+        "title_forward_update": "chainrule：{root} 的正向传播、反向传播与参数更新，逐步演示",
         "previous": "上一步",
-        "previous_hint": "上一步（左方向键）",
+        "previous_hint": "上一步（左方向键；Home 键回到第一步）",
         "play": "播放",
         "pause": "暂停",
         "play_hint": "播放或暂停",
         "next": "下一步",
-        "next_hint": "下一步（右方向键）",
+        "next_hint": "下一步（右方向键；End 键跳到最后一步）",
+        "speed": "速度",
+        "speed_hint": "自动播放的快慢",
         "slider": "步骤",
-        "counter": "第 {step} 步，共 {last} 步",
+        "counter_forward": "正向传播：第 {step} 步，共 {last} 步",
+        "counter_backward": "反向传播：第 {step} 步，共 {last} 步",
+        "counter_update": "参数更新：第 {step} 步，共 {last} 步",
         "graph": "计算图",
         "key": "如何阅读计算图",
         "help": "每个方框中，data 是该量的值，grad 是 {root} 对它的梯度。"
-        "红色：梯度已经计算完成的节点，它沿着边把一份梯度传给每个输入（边上标注局部导数）。"
-        "蓝色：正在接收一份梯度的输入，其 grad 显示为“旧值 → 新值”。"
+        "正向传播：红色是正在计算的节点，蓝色是它的输入；data 一栏空白表示这个值还没有算出来。"
+        "反向传播：红色是梯度已经计算完成的节点，它沿着边把一份梯度传给每个输入（边上标注局部导数）；"
+        "蓝色是正在接收一份梯度的输入，其 grad 显示为“旧值 → 新值”。"
         "斜体的 grad 是累加中的部分和，还有贡献没有传到；空白表示还没有收到任何贡献。"
-        "淡色：已经处理过的节点。",
+        "淡色：已经处理过的节点。"
+        "参数更新：红色是优化器正在更新的参数，其 data 显示为“旧值 → 新值”。",
+        "focus": "图中只画出从 {wrt} 到 {root} 的路径；"
+        "没有 grad 一栏的淡色方框是路径上各节点的其他输入。",
         "where": "其中",
-        "start": "开始：{root} 对自身的梯度是 1。",
+        "forward_start": "正向传播：计算图的起点已有各自的值。",
+        "forward_node": "{node}（{op}）：由它的输入算出它的值。",
+        "start": "反向传播：{root} 对自身的梯度是 1。",
         "node": "{node}（{op}）：它的梯度 {grad} 已经计算完成，现在把一份梯度传给它的每个输入。",
         "done": "完成：所有梯度都已计算完成。",
         "parameters": "完成：所有梯度都已计算完成。各参数的梯度：",
+        "update": "{node}：优化器的这一步按它的梯度更新它的值。",
     },
 }
 """The player's words in each language it speaks, by what they are for."""
@@ -91,8 +130,8 @@ LANGUAGES = tuple(TEXTS)
 """The values ``step_through``'s ``lang`` takes."""
 
 _ARROW = " → "
-_PAGE_WORDS = ("title", "previous", "previous_hint", "play", "play_hint", "next", "next_hint",
-               "slider", "graph", "key", "help")  # fmt: skip
+_PAGE_WORDS = ("previous", "previous_hint", "play", "play_hint", "next", "next_hint", "speed",
+               "speed_hint", "slider", "graph", "key", "help")  # fmt: skip
 """The words written into the page's HTML; the others are the frames' and the script's."""
 
 
@@ -101,6 +140,17 @@ def _script_safe_json(data: object) -> str:
         data, ensure_ascii=False, sort_keys=True, allow_nan=False, separators=(",", ":")
     )
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+_REPEATED = re.compile(r"<!--[^>]*-->\n|<title>[^<]*</title>\n")
+_FONT = re.compile(r'(<text [^>]*?) font-family="[^"]*"')
+"""What Graphviz writes on every node that the page does without: a comment and a title naming
+the node by its id. (:data:`_FONT` is each text's font, which the page's style gives once.)"""
+
+
+def compact_svg(svg: str) -> str:
+    """The SVG without :data:`_REPEATED`: a third smaller, and the same picture."""
+    return _FONT.sub(r"\1", _REPEATED.sub("", svg[svg.index("<svg") :]))
 
 
 def _number(x: float) -> float | str:
@@ -173,10 +223,11 @@ class _GradRows:
         ]  # fmt: skip
 
     def last_frames(self, frames: list[Frame], offset: int) -> None:
-        """Notes, for each Value, the frame of its last share (page frames start at offset)."""
+        """Notes, for each row's Value, the frame of its last share (page frames start at
+        offset)."""
         for position, frame in enumerate(frames):
             for edge in frame.edges:
-                if not isinstance(edge.input, Constant):
+                if edge.input in self.totals:
                     self.last_frame[edge.input] = position + offset
 
     def gradient(self, node: Value) -> str:
@@ -187,15 +238,23 @@ class _GradRows:
 
 
 class StepThrough:
-    """The backward pass of a graph as a player: ``.html`` (a standalone page), ``.save(path)``,
-    and display in Jupyter. ``.frames`` are the frames played, ``.graph`` the drawing."""
+    """The passes over a graph as a player: ``.html`` (a standalone page), ``.save(path)``,
+    and display in Jupyter. ``.frames`` are the backward frames played, ``.graph`` the
+    drawing, ``.updates`` the optimizer's updates played."""
 
     def __init__(
-        self, html_page: str, frames: list[Frame], graph: Graph, title: str = "backward pass"
+        self,
+        html_page: str,
+        frames: list[Frame],
+        graph: Graph,
+        title: str = "backward pass",
+        updates: Sequence[ParameterUpdate] = (),
     ) -> None:
         self.html = html_page
         self.frames = frames
         self.graph = graph
+        self.updates = list(updates)
+        """The optimizer's updates, as its ``step_explained`` gave them (none without one)."""
         self.title = title
         """What the page is, in its language: the title of its frame in a notebook."""
 
@@ -217,62 +276,259 @@ class StepThrough:
         return f"<StepThrough of {len(self.frames)} backward steps>"
 
 
+class ParameterUpdate(Protocol):
+    """One parameter's change in an optimizer step, as the optimizer explains it."""
+
+    @property
+    def parameter(self) -> Value: ...
+    @property
+    def old(self) -> float: ...
+    @property
+    def grad(self) -> float: ...
+    @property
+    def new(self) -> float: ...
+    @property
+    def lines(self) -> tuple[str, ...]:
+        """The optimizer's formula for this update: with names, then with the numbers."""
+        ...
+
+
+class ExplainedOptimizer(Protocol):
+    """What ``step_through(..., optimizer=...)`` needs of an optimizer: a step that updates its
+    parameters, as ``step()`` does, and returns one :class:`ParameterUpdate` per parameter."""
+
+    def step_explained(self, precision: int = 4) -> Sequence[ParameterUpdate]: ...
+
+
+def _same(a: float, b: float) -> bool:
+    return a == b or (a != a and b != b)
+
+
+def _has_branches(text: str) -> bool:
+    return any(isinstance(node, ast.IfExp) for node in ast.walk(ast.parse(text, mode="eval")))
+
+
+def forward_line(node: Value, names: dict[Value, str], precision: int) -> str:
+    """A node's value as its rule's value formula, with the names of its inputs and then their
+    numbers put in: ``z3 = (w13*y1) + (w23*y2) = 0.035 + 0.72 = 0.755``. The formula is the
+    rule table's own text (:func:`autograd.rule.worked_value`), after the op's name where the
+    rule has branches (``r = relu(z) = 0``); the numbers are left out if the inputs no longer
+    give the recorded value (a Value's data changed since)."""
+    rule = node.rule
+    assert rule is not None  # a node with inputs was made by an op
+    inputs = [parent.data for parent in node.parents]
+
+    def write(x: float) -> str:
+        return format_number(x, precision)
+
+    with_names, with_numbers = worked_value(
+        rule.value,
+        dict(zip(rule.inputs, inputs)),
+        {x: names[parent] for x, parent in zip(rule.inputs, node.parents)},
+        write,
+    )
+    parts = [names[node]]
+    if _has_branches(rule.value):
+        parts.append(f"{node.op}({', '.join(names[parent] for parent in node.parents)})")
+    parts.append(with_names)
+    if with_numbers is not None and _same(rule.forward_ieee(*inputs), node.data):
+        parts.append(with_numbers)
+    parts.append(write(node.data))
+    return " = ".join(part for i, part in enumerate(parts) if i == 0 or part != parts[i - 1])
+
+
+class _DataRows:
+    """The data row of every drawn Value, frame by frame: ``blank`` (not computed yet),
+    ``receiving`` (computed or updated in this frame) or ``settled``."""
+
+    def __init__(self, ids: dict[Value, str], precision: int) -> None:
+        self.ids = ids
+        self.precision = precision
+        self.shown: dict[Value, list[str]] = {node: [] for node in ids}
+        self.fresh: list[tuple[Value, str]] = []
+        """The rows changed in the last frame, each with the text it settles at."""
+
+    def write(self, x: float) -> str:
+        return format_number(x, self.precision)
+
+    def frame(
+        self, changes: list[tuple[Value, str]], blank: Sequence[Value] = (), then: str = ""
+    ) -> list[list[str]]:
+        """Settles the rows changed in the frame before and writes ``changes`` (and ``blank``);
+        a changed row settles at its text, or at ``then`` if given (the new of old → new)."""
+        rows = [[self.ids[node], text, "settled"] for node, text in self.fresh]
+        rows += [[self.ids[node], "", "blank"] for node in blank]
+        for node, text in changes:
+            self.shown[node].append(text)
+            rows.append([self.ids[node], text, "receiving"])
+        self.fresh = [(node, then or text) for node, text in changes]
+        return rows
+
+    def settled(self, nodes: list[Value]) -> list[list[str]]:
+        """Every row of ``nodes`` at its number, none of them fresh."""
+        self.fresh = []
+        rows = []
+        for node in nodes:
+            text = self.write(node.data)
+            if not self.shown[node]:
+                self.shown[node].append(text)
+            rows.append([self.ids[node], text, "settled"])
+        return rows
+
+
+def _frame(**fields: object) -> dict[str, object]:
+    """A page frame: every field the script reads, empty unless given."""
+    frame: dict[str, object] = {
+        "phase": "", "node": "", "op": "", "edges": [], "inputs": [], "title": "",
+        "lines": [], "contributions": [], "sums": [], "boxes": [], "data": [],
+    }  # fmt: skip
+    frame.update(fields)
+    return frame
+
+
+def _title(words: dict[str, str], forward: bool, update: bool) -> str:
+    return words["title" + ("_forward" if forward else "") + ("_update" if update else "")]
+
+
 def step_through(
     root: Value,
     *,
+    forward: bool = True,
+    optimizer: ExplainedOptimizer | None = None,
+    wrt: Value | None = None,
     precision: int = 4,
     rankdir: str = "LR",
     max_nodes: int = DEFAULT_MAX_NODES,
     lang: str = "en",
 ) -> StepThrough:
     """Run ``root.backward()`` step by step (grads change exactly as ``backward`` changes them)
-    and return a player of those steps over the drawing of the graph, its words in ``lang``
-    (``"en"`` or ``"zh"``).
+    and return a player of the forward pass, the backward pass and, given an ``optimizer``, its
+    update of each parameter, over the drawing of the graph, its words in ``lang`` (``"en"`` or
+    ``"zh"``).
 
-    Step 0 seeds the root's gradient with 1; each later step is one node passing its complete
-    gradient to its inputs: for each input, the chain-rule line (see :func:`autograd.explain`)
-    and the local derivative as its rule's formula with the numbers put in. Every box shows its
-    grad as it stands at that step: blank before anything reached it, the running sum while
-    shares arrive (old → new in the step that adds them), and where a Value is used more than
-    once, every share and their total. The last step lists every parameter's gradient.
+    **Forward** (unless ``forward=False``): the first step shows the values the graph starts
+    from (its leaves); each later one a node made by an op, in topological order, its value as
+    its rule's value formula with the input names and then the numbers put in
+    (:func:`forward_line`). A box's data row is blank until its step.
+
+    **Backward**: its first step seeds the root's gradient with 1; each later step is one node
+    passing its complete gradient to its inputs: for each input, the chain-rule line (see
+    :func:`autograd.explain`) and the local derivative as its rule's formula with the numbers
+    put in. Every box shows its grad as it stands at that step: blank before anything reached
+    it, the running sum while shares arrive (old → new in the step that adds them), and where a
+    Value is used more than once, every share and their total. The last step lists every
+    parameter's gradient.
+
+    **Update** (given ``optimizer``, anything with a ``step_explained`` method, see
+    :class:`ExplainedOptimizer`): after the backward pass, the optimizer's step is run (it
+    changes the parameters' data, as ``step()`` does), and each step shows one parameter's
+    update: its gradient, the optimizer's formula with its numbers, and old → new in its data
+    row. Parameters the optimizer updates that are not drawn get no step.
+
+    **Focus** (``wrt=v``): only the Values on paths from ``v`` to the root are played and drawn
+    (:func:`autograd.graph.nodes_on_paths`), with the other inputs of their ops drawn faded
+    and without a grad row, since only part of their gradient flows along these paths. Each
+    backward step shows only the shares that go along the paths; the last one gives d(root)/dv.
     """
     if lang not in TEXTS:
         allowed = ", ".join(repr(name) for name in LANGUAGES)
         raise ValueError(f"lang must be one of {allowed}, got {lang!r}")
+    if not isinstance(forward, bool):
+        raise TypeError(f"forward must be True or False, got {forward!r}")
+    if optimizer is not None and not callable(getattr(optimizer, "step_explained", None)):
+        raise TypeError(
+            "optimizer must have a step_explained(precision) method that updates the parameters "
+            "and returns one update per parameter (as nn.optim's optimizers do), got "
+            f"{type(optimizer).__name__!r}, which has none"
+        )
     words = TEXTS[lang]
     nodes = graph_nodes(root)
     names = node_names(nodes, precision)
-    ids = node_ids(nodes)
-    rows = _GradRows(nodes, ids, precision)
-    frames = list(backward_steps(root))
+    all_ids = node_ids(nodes)
+    if wrt is None:
+        path, expanded, context = nodes, [node for node in nodes if node.parents], []
+    else:
+        if not isinstance(wrt, Value):
+            raise TypeError(f"wrt must be a Value of the graph, got {type(wrt).__name__!r}")
+        if isinstance(wrt, Constant):
+            raise ValueError(f"wrt must be a Value that takes a gradient, got the Constant {wrt}")
+        path = nodes_on_paths(root, wrt)  # raises ValueError if wrt is not in the graph
+        expanded = [node for node in path if node is not wrt and node.parents]
+        on_path = set(path)
+        context = list(
+            dict.fromkeys(p for node in expanded for p in node.parents if p not in on_path)
+        )
+    drawn = set(path) | set(context)
+    check_drawing(rankdir, precision, list(drawn), max_nodes)  # before backward changes grads
+    ids = {node: all_ids[node] for node in nodes if node in drawn}
+    ordered = [node for node in nodes if node in drawn]
+    shown_expanded = set(expanded)
+    played: list[dict[str, object]] = []
+    data_rows = _DataRows(ids, precision)
+
+    # --- forward: the leaves (and a focus's other inputs), then each op node in order
+    if forward:
+        starts = [node for node in ordered if node not in shown_expanded]
+        played.append(
+            _frame(
+                phase="forward",
+                node="" if wrt is None else ids[wrt],  # a focus starts at the Value followed
+                inputs=[ids[node] for node in starts],
+                title=words["forward_start"],
+                lines=[f"{names[n]} = {data_rows.write(n.data)}" for n in starts if n.label],
+                boxes=[[ids[n], "", "blank"] for n in ordered if _has_grad(n, wrt, context)],
+                data=data_rows.frame(
+                    [(n, data_rows.write(n.data)) for n in starts],
+                    blank=list(expanded),
+                ),
+            )
+        )
+        for node in expanded:
+            played.append(
+                _frame(
+                    phase="forward",
+                    node=ids[node],
+                    op=f"{ids[node]}op",
+                    edges=[f"{ids[node]}e{i}" for i in range(len(node.parents))]
+                    + [f"{ids[node]}out"],
+                    inputs=list(dict.fromkeys(ids[p] for p in node.parents)),
+                    title=words["forward_node"].format(node=names[node], op=node.op),
+                    lines=[forward_line(node, names, precision)],
+                    data=data_rows.frame([(node, data_rows.write(node.data))]),
+                )
+            )
+    before = {node: node.data for node in ordered}
+
+    # --- backward
+    grad_nodes = [node for node in ordered if _has_grad(node, wrt, context)]
+    rows = _GradRows(grad_nodes, ids, precision)
+    all_frames = list(backward_steps(root))
+    frames = [frame for frame in all_frames if frame.node in shown_expanded]
     root_name = names[root]
     r = _d(root_name)
-
     # Page frame 0 seeds the root; frame k is the pass's frame k - 1; the last one sums up.
-    rows.last_frame[root] = 0
-    rows.last_frames(frames, offset=1)
-    seeded = frames[0].upstream if frames else root.grad  # a leaf root has no frame
+    offset = len(played)
+    rows.last_frame[root] = offset
+    rows.last_frames(frames, offset=offset + 1)
+    seeded = all_frames[0].upstream if all_frames else root.grad  # a leaf root has no frame
     first_rows = rows.first(root)
     first_rows.append(rows.receive(root, [1.0], seeded))
-    played: list[dict[str, object]] = [
-        {
-            "node": ids[root],
-            "op": "",  # nothing passes yet: the root receives the seed
-            "edges": [],
-            "inputs": [ids[root]],
-            "title": words["start"].format(root=root_name),
-            "lines": [f"d{r}/d{r} = 1"],
-            "contributions": [],
-            "sums": [],
-            "boxes": first_rows,
-        }
-    ]
+    played.append(
+        _frame(
+            phase="backward",
+            node=ids[root],
+            inputs=[ids[root]],
+            title=words["start"].format(root=root_name),
+            lines=[f"d{r}/d{r} = 1"],
+            boxes=first_rows,
+            data=data_rows.settled(ordered) if not forward else data_rows.frame([]),
+        )
+    )
     receivers = [root]
     for frame in frames:
         node = frame.node
-        page_frame = len(played)
-        boxes = rows.settle(receivers, page_frame)
-        edges = [edge for edge in frame.edges if not isinstance(edge.input, Constant)]
+        boxes = rows.settle(receivers, len(played))
+        edges = [edge for edge in frame.edges if edge.input in rows.totals]
         receivers = list(dict.fromkeys(edge.input for edge in edges))  # a Value used twice once
         sums = []
         for receiver in receivers:
@@ -282,16 +538,14 @@ def step_through(
             if len(rows.terms[receiver]) > 1:
                 sums.append(f"d{r}/d{_d(names[receiver])} = {rows.gradient(receiver)}")
         played.append(
-            {
-                "node": ids[node],
-                "op": f"{ids[node]}op",
-                "edges": [f"{ids[node]}e{edge.index}" for edge in frame.edges],
-                "inputs": [ids[receiver] for receiver in receivers],
-                "title": words["node"].format(
-                    node=names[node], op=node.op, grad=rows.gradient(node)
-                ),
-                "lines": [],
-                "contributions": [
+            _frame(
+                phase="backward",
+                node=ids[node],
+                op=f"{ids[node]}op",
+                edges=[f"{ids[node]}e{edge.index}" for edge in edges],
+                inputs=[ids[receiver] for receiver in receivers],
+                title=words["node"].format(node=names[node], op=node.op, grad=rows.gradient(node)),
+                contributions=[
                     {
                         "input": ids[edge.input],
                         "chain": chain_rule_line(frame, edge, root_name, names, precision),
@@ -301,44 +555,113 @@ def step_through(
                     }
                     for edge in edges
                 ],
-                "sums": sums,
-                "boxes": boxes,
-            }
+                sums=sums,
+                boxes=boxes,
+            )
         )
-    parameters = [node for node in nodes if not node.parents and node.label and node in rows.totals]
+    if wrt is None:
+        parameters = [n for n in grad_nodes if not n.parents and n.label and n is not root]
+    else:
+        parameters = [wrt] if wrt is not root else []
     played.append(
-        {
-            "node": "",
-            "op": "",
-            "edges": [],
-            "inputs": [],
-            "title": words["parameters" if parameters else "done"],
-            "lines": [f"d{r}/d{_d(names[v])} = {rows.write(rows.totals[v])}" for v in parameters],
-            "gradients": [
+        _frame(
+            phase="backward",
+            title=words["parameters" if parameters else "done"],
+            lines=[f"d{r}/d{_d(names[v])} = {rows.write(rows.totals[v])}" for v in parameters],
+            gradients=[
                 {"node": ids[v], "name": names[v], "grad": _number(rows.totals[v])}
                 for v in parameters
             ],
-            "contributions": [],
-            "sums": [],
-            "boxes": rows.settle(receivers, len(played)),
-        }
+            boxes=rows.settle(receivers, len(played)),
+        )
     )
-    # Each grad row is drawn holding the widest text it will show, so that every text fits.
-    widest = {
+
+    # --- update
+    updates = [] if optimizer is None else _explained_step(optimizer, precision, before)
+    for update in updates:
+        parameter = update.parameter
+        if parameter not in ids:
+            continue
+        name = _d(names[parameter])
+        old, new = data_rows.write(update.old), data_rows.write(update.new)
+        gradient = rows.write(rows.totals[parameter]) if parameter in rows.totals else None
+        played.append(
+            _frame(
+                phase="update",
+                node=ids[parameter],
+                title=words["update"].format(node=names[parameter]),
+                lines=([] if gradient is None else [f"d{r}/d{name} = {gradient}"])
+                + [str(line) for line in update.lines],
+                sums=[f"{names[parameter]}: {old}{_ARROW}{new}"],
+                data=data_rows.frame([(parameter, f"{old}{_ARROW}{new}")], then=new),
+            )
+        )
+
+    # Each row is drawn holding the widest text it will show, so that every text fits.
+    widest_grads = {
         node: "grad " + max(texts, key=len).replace(_ARROW, " -> ")
         for node, texts in rows.shown.items()
     }
-    graph = draw_grad_rows(root, widest, rankdir=rankdir, precision=precision, max_nodes=max_nodes)
+    widest_data = {
+        node: "data " + max(texts or [""], key=len).replace(_ARROW, " -> ")
+        for node, texts in data_rows.shown.items()
+    }
+    graph = draw_grad_rows(root, widest_grads, data_texts=widest_data,
+                           only=None if wrt is None else drawn, rankdir=rankdir,
+                           precision=precision, max_nodes=max_nodes)  # fmt: skip
+    _count(played, words)
     svg = graph.svg()
     data = {
         "frames": played,
         "grads": [ids[node] for node in rows.totals],
-        "words": {key: words[key] for key in ("play", "pause", "counter", "where")},
+        "values": [[ids[node], 2 if node in rows.totals else 1] for node in ordered],
+        "context": [ids[node] for node in context],
+        "words": {key: words[key] for key in ("play", "pause", "where")},
     }
+    title = _title(words, forward, bool(updates)).format(root=root_name)
+    page_words = {key: html.escape(words[key].format(root=root_name)) for key in _PAGE_WORDS}
+    focus = "" if wrt is None else words["focus"].format(wrt=names[wrt], root=root_name)
     page = _TEMPLATE.substitute(
         lang=lang,
-        svg=svg[svg.index("<svg") :],
+        svg=compact_svg(svg),
         frames=_script_safe_json(data),
-        **{key: html.escape(words[key].format(root=root_name)) for key in _PAGE_WORDS},
+        **{**page_words, "title": html.escape(title), "focus": html.escape(focus)},
     )
-    return StepThrough(page, frames, graph, words["title"].format(root=root_name))
+    return StepThrough(page, frames, graph, title, updates=list(updates))
+
+
+def _has_grad(node: Value, wrt: Value | None, context: list[Value]) -> bool:
+    """Whether a drawn Value's box has a grad row: not a Constant's, nor, in a focus on
+    ``wrt``, another input's, which takes only part of its gradient along the paths."""
+    return not isinstance(node, Constant) and (wrt is None or node not in context)
+
+
+def _explained_step(
+    optimizer: ExplainedOptimizer, precision: int, before: dict[Value, float]
+) -> Sequence[ParameterUpdate]:
+    """Runs the optimizer's step and checks what it says against what it did: each drawn
+    parameter's old value is its data before the step, its new value its data after."""
+    updates = optimizer.step_explained(precision)
+    for update in updates:
+        parameter = update.parameter
+        if parameter not in before:
+            continue
+        if not (_same(update.old, before[parameter]) and _same(update.new, parameter.data)):
+            raise RuntimeError(
+                f"the optimizer's step_explained says {describe(parameter)} went from "
+                f"{update.old!r} to {update.new!r}, but its data went from "
+                f"{before[parameter]!r} to {parameter.data!r}"
+            )
+    return updates
+
+
+def _count(played: list[dict[str, object]], words: dict[str, str]) -> None:
+    """Writes each frame's counter: its place in its phase (``backward 2 of 17``)."""
+    totals: dict[object, int] = {}
+    for frame in played:
+        totals[frame["phase"]] = totals.get(frame["phase"], 0) + 1
+    seen: dict[object, int] = {}
+    for frame in played:
+        phase = frame["phase"]
+        seen[phase] = seen.get(phase, 0) + 1
+        frame["counter"] = words[f"counter_{phase}"].format(step=seen[phase], last=totals[phase])

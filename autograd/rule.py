@@ -213,6 +213,20 @@ def _with_numbers(
     return None
 
 
+def _worked(
+    text: str, point: Mapping[str, float], words: Mapping[str, str], write: Callable[[float], str]
+) -> tuple[str, str | None]:
+    """Rule text worked at a point: see :func:`worked_derivative`, which it is, for any text."""
+    body = ast.parse(float_text(text), mode="eval").body
+    try:
+        body = _BranchesDecided(point).visit(copy.deepcopy(body))
+        with_numbers = _with_numbers(body, point, write)
+    except ArithmeticError:
+        with_numbers = None
+    with_names = _Written(words, write).text(copy.deepcopy(body), alone=True)
+    return ast.unparse(with_names), None if with_numbers is None else ast.unparse(with_numbers)
+
+
 def worked_derivative(
     grad: str, point: Mapping[str, float], words: Mapping[str, str], write: Callable[[float], str]
 ) -> tuple[str, str | None]:
@@ -231,14 +245,27 @@ def worked_derivative(
         >>> worked_derivative(relu, {"x": -2.0, "out": 0.0}, {"x": "a", "out": "r"}, write)
         ('0', None)
     """
-    body = ast.parse(float_text(grad), mode="eval").body
-    try:
-        body = _BranchesDecided(point).visit(copy.deepcopy(body))
-        with_numbers = _with_numbers(body, point, write)
-    except ArithmeticError:
-        with_numbers = None
-    with_names = _Written(words, write).text(copy.deepcopy(body), alone=True)
-    return ast.unparse(with_names), None if with_numbers is None else ast.unparse(with_numbers)
+    return _worked(grad, point, words, write)
+
+
+def worked_value(
+    value: str, point: Mapping[str, float], words: Mapping[str, str], write: Callable[[float], str]
+) -> tuple[str, str | None]:
+    """The value text of a rule (``Rule.value``) worked at the inputs ``point`` (the numbers of
+    ``x`` and ``y``), as :func:`worked_derivative` works a derivative: once with the ``words``
+    for the inputs, once with each operand of the outermost operation as a number; the second
+    None where it would only repeat the first. A name that holds an operator is bracketed.
+
+    Examples:
+        >>> write = "{:.4g}".format
+        >>> worked_value("x + y", {"x": 0.035, "y": 0.72}, {"x": "w13*y1", "y": "w23*y2"}, write)
+        ('(w13*y1) + (w23*y2)', '0.035 + 0.72')
+        >>> worked_value("sigmoid(x)", {"x": 0.755}, {"x": "z3"}, write)
+        ('sigmoid(z3)', 'sigmoid(0.755)')
+        >>> worked_value("0.0 if x <= 0.0 else x", {"x": -2.0}, {"x": "a"}, write)
+        ('0', None)
+    """
+    return _worked(value, point, words, write)
 
 
 def _check_text(name: str, text: str, allowed: set[str]) -> None:

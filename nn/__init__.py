@@ -24,7 +24,7 @@ from nn.losses import (
     mse_loss,
 )
 from nn.module import LoadResult, Module
-from nn.optim import SGD, Adam, Optimizer, RMSprop
+from nn.optim import SGD, Adam, Optimizer, RMSprop, Update
 
 __all__ = [
     "ACTIVATIONS",
@@ -39,6 +39,7 @@ __all__ = [
     "Neuron",
     "Optimizer",
     "RMSprop",
+    "Update",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "compile_loss",

@@ -6,15 +6,19 @@ Skips, saying which, where Chromium or the playwright package is absent; CI inst
 from __future__ import annotations
 
 import itertools
+import random
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from document import hand_derived_gradients
+from explained_optimizer import GradientDescent
 
-from autograd import Value, step_through
+from autograd import Constant, Value, step_through
 from nn import seed
+from nn.layers import MLP
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed")
@@ -56,7 +60,7 @@ def _grad_rows(frame: Any) -> dict[str, str]:
 
 
 def test_arrow_key_and_next_button_step_through_backward(tmp_path: Path) -> None:
-    path = step_through(seed.loss_graph()).save(tmp_path / "seed_backward.html")
+    path = step_through(seed.loss_graph(), forward=False).save(tmp_path / "seed_backward.html")
     problems: list[str] = []
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
@@ -81,14 +85,14 @@ def test_arrow_key_and_next_button_step_through_backward(tmp_path: Path) -> None
 
             start = state()
             assert start[1] == "dE/dE = 1"
-            assert start[2] == "step 0 of 16"
+            assert start[2] == "backward 1 of 17"
             page.keyboard.press("ArrowRight")
             after_key = state()
-            assert after_key[2] == "step 1 of 16"
+            assert after_key[2] == "backward 2 of 17"
             assert after_key[1].startswith("dE/d((y5-ya)^2) += dE/dE * ")
             page.click("#next")
             after_click = state()
-            assert after_click[2] == "step 2 of 16"
+            assert after_click[2] == "backward 3 of 17"
             assert after_click[0] != after_key[0]  # another node is highlighted
             assert after_click[1] != after_key[1]  # and another chain-rule line shown
             assert page.eval_on_selector_all("#graph g.active", "e => e.length") >= 1
@@ -112,7 +116,7 @@ def test_embedded_in_a_long_page_the_player_scrolls_nothing_outside_itself(
     tmp_path: Path, browser: Any
 ) -> None:
     loss = seed.loss_graph()
-    stepped = step_through(loss)
+    stepped = step_through(loss, forward=False)
     stepped.save(tmp_path / "player.html")
     tall = '<div style="height: 3000px">text above the player</div>'
     (tmp_path / "tutorial.html").write_text(
@@ -126,13 +130,13 @@ def test_embedded_in_a_long_page_the_player_scrolls_nothing_outside_itself(
     page.goto((tmp_path / "tutorial.html").as_uri())
     page.wait_for_load_state("load")
     player = page.frames[1]
-    player.wait_for_selector("#counter:has-text('step 0 of 16')")
+    player.wait_for_selector("#counter:has-text('backward 1 of 17')")
     assert page.evaluate("window.scrollY") == 0  # the page opens at its top
     shown = [_grad_rows(player)]
     for step in range(1, 6):
         # A click that does not scroll by itself, as Playwright's own click would.
         player.dispatch_event("#next", "click")
-        assert player.text_content("#counter") == f"step {step} of 16"
+        assert player.text_content("#counter") == f"backward {step + 1} of 17"
         assert page.evaluate("window.scrollY") == 0
         assert player.evaluate("window.scrollY") == 0
         shown.append(_grad_rows(player))
@@ -166,7 +170,8 @@ def test_on_a_phone_each_step_frames_its_node_with_its_inputs(graph: str, browse
     player = step_through(root)
     page = browser.new_page(viewport={"width": 390, "height": 844})
     page.set_content(player.html)
-    steps = len(player.frames) + 2
+    steps = page.evaluate("window.chainrulePlayer.frames.length")
+    assert steps == 2 * len(player.frames) + 3  # forward: the leaves and each op; backward
     for step in range(steps):
         geometry = page.evaluate(
             """() => {
@@ -202,3 +207,132 @@ def test_on_a_phone_each_step_frames_its_node_with_its_inputs(graph: str, browse
         assert geometry["fontSize"] >= 10  # readable: the drawing is scaled to 70% at least
         assert page.evaluate("window.scrollY") == 0
         page.click("#next")
+
+
+DATA_ROW = """id => {
+  const texts = document.getElementById(id).getElementsByTagName("text");
+  const grads = JSON.parse(document.getElementById("frames").textContent).grads;
+  return texts[texts.length - (grads.includes(id) ? 2 : 1)].textContent;
+}"""
+
+
+def test_forward_backward_and_update_in_the_browser(browser: Any) -> None:
+    model = seed.network()
+    loss = seed.loss_graph(model)
+    player = step_through(loss, optimizer=GradientDescent(model.parameters(), lr=1.0))
+    ids = player.graph.ids
+    (z3,) = [n for n in ids if n.label == "z3"]
+    w13 = model.parameters()[0]
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.set_content(player.html)
+
+    def data_row(node: Value) -> str:
+        return page.evaluate(DATA_ROW, ids[node])  # type: ignore[no-any-return]
+
+    assert page.text_content("#counter") == "forward 1 of 16"
+    assert data_row(z3) == "data"  # blank: not computed yet
+    assert data_row(w13) == "data 0.1"  # a leaf holds its value from the start
+    for _ in range(3):  # w13*y1, w23*y2, then z3
+        page.keyboard.press("ArrowRight")
+    assert page.text_content("#counter") == "forward 4 of 16"
+    assert page.text_content("#lines") == "z3 = (w13*y1) + (w23*y2) = 0.035 + 0.72 = 0.755"
+    assert data_row(z3) == "data 0.755"
+    current = page.eval_on_selector_all("#graph g.current", "e => e.map(x => x.id)")
+    assert sorted(current) == [ids[z3], f"{ids[z3]}op"]
+    page.keyboard.press("ArrowLeft")
+    assert data_row(z3) == "data"  # stepping back blanks it again
+    for _ in range(14):  # forward 3 to the last forward step, then the first backward step
+        page.keyboard.press("ArrowRight")
+    assert page.text_content("#counter") == "backward 1 of 17"
+    assert page.text_content("#lines") == "dE/dE = 1"
+    page.keyboard.press("End")
+    assert page.text_content("#counter") == "update 6 of 6"
+    expected = hand_derived_gradients()
+    new_w13 = f"{0.1 - expected['w13']:.4g}"
+    assert data_row(w13) == f"data {new_w13}"  # updated, settled at its new value
+    w45 = model.parameters()[-1]
+    assert data_row(w45) == f"data 0.9 → {0.9 - expected['w45']:.4g}"  # updated in this step
+    assert f"w45: 0.9 → {0.9 - expected['w45']:.4g}" in (page.text_content("#lines") or "")
+    assert page.evaluate("window.chainrulePlayer.index()") == 38
+    page.keyboard.press("Home")
+    assert page.text_content("#counter") == "forward 1 of 16"
+    assert data_row(w13) == "data 0.1"
+    page.evaluate("window.chainrulePlayer.show(33)")  # the first update: w13's
+    assert page.text_content("#counter") == "update 1 of 6"
+    assert data_row(w13) == f"data 0.1 → {new_w13}"
+    assert problems == []
+
+
+def test_the_speed_control_sets_plays_interval_and_play_stops_at_the_end(browser: Any) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    page.set_content(step_through(_diamond()).html)
+    page.evaluate(
+        """() => {
+          const original = window.setTimeout;
+          window.delays = [];
+          window.setTimeout = (f, delay) => {
+            window.delays.push(delay);
+            return original(f, delay);
+          };
+        }"""
+    )
+    page.select_option("#speed", "45")  # 20 times as fast
+    page.click("#play")
+    last = page.evaluate("window.chainrulePlayer.frames.length") - 1
+    page.wait_for_function(f"window.chainrulePlayer.index() === {last}", timeout=20_000)
+    page.wait_for_selector("#play:has-text('Play')")  # stopped by itself at the last step
+    delays = page.evaluate("window.delays")
+    assert delays == [45] * last
+    page.select_option("#speed", "1800")
+    page.keyboard.press("Home")
+    page.click("#play")
+    assert page.evaluate("window.delays.slice(-1)") == [1800]
+    assert page.text_content("#play") == "❚❚ Pause"
+    page.click("#play")
+    assert page.text_content("#play") == "▶ Play"
+
+
+def test_another_script_can_drive_the_player(browser: Any) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    page.set_content(step_through(_diamond(), lang="zh").html)
+    shown = page.evaluate(
+        """() => {
+          const seen = [];
+          window.chainrulePlayer.onShow.push((k, frame) => seen.push([k, frame.phase]));
+          window.chainrulePlayer.show(5);
+          window.chainrulePlayer.show(999);
+          return seen;
+        }"""
+    )
+    # The diamond: forward, its leaf and 3 op nodes; backward, the seed, 3 op nodes, the end.
+    assert page.evaluate("window.chainrulePlayer.frames.length") == 4 + 5
+    assert shown == [[5, "backward"], [8, "backward"]]  # 999 is the last step, 8
+    assert page.text_content("#counter") == "反向传播：第 5 步，共 5 步"
+    assert page.text_content("#speed >> xpath=..").startswith("速度")  # the speed's label
+
+
+def test_a_focus_on_one_weight_of_a_wide_mlp_steps_in_the_browser(browser: Any) -> None:
+    model = MLP(2, [16, 16, 1], rng=random.Random(0))
+    out = model([Constant(0.5, "x0"), Constant(-0.3, "x1")])
+    assert isinstance(out, Value)
+    player = step_through(out, wrt=model.parameters()[0])
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.set_content(player.html)
+    total = page.evaluate("window.chainrulePlayer.frames.length")
+    page.keyboard.press("End")
+    assert page.text_content("#counter") == f"backward {total - 325} of {total - 325}"
+    assert (page.text_content("#lines") or "").startswith("d")
+    assert page.evaluate("document.querySelectorAll('#graph g.context').length") > 0
+    page.keyboard.press("Home")
+    assert page.text_content("#counter") == "forward 1 of 325"
+    assert page.evaluate("window.scrollY") == 0
+    assert _inside(page.evaluate(RECT, "next"), [0, 0, 1280, 800])  # the controls in view
+    assert problems == []
+
+
+RECT = """id => { const r = document.getElementById(id).getBoundingClientRect();
+                return [r.left, r.top, r.right, r.bottom]; }"""

@@ -6,8 +6,9 @@ import math
 
 import pytest
 
+import nn
 from autograd import Value
-from nn import SGD, Adam, RMSprop
+from nn import SGD, Adam, RMSprop, Update, half_squared_error
 
 
 def _param(data: float, grad: float) -> Value:
@@ -98,3 +99,236 @@ def test_bad_hyper_parameters_raise_value_error(make: object, message: str) -> N
 def test_parameters_must_be_values() -> None:
     with pytest.raises(TypeError, match="item 1 is float"):
         SGD([Value(1.0), 2.0], lr=0.1)  # type: ignore[list-item]
+
+
+# step_explained: the same step as step(), written out with its numbers.
+
+CONFIGURATIONS = [
+    ("SGD", {"lr": 0.1}),
+    ("SGD", {"lr": 0.1, "momentum": 0.9}),
+    ("SGD", {"lr": 0.1, "momentum": 0.9, "dampening": 0.3}),
+    ("SGD", {"lr": 0.1, "momentum": 0.9, "nesterov": True}),
+    ("SGD", {"lr": 0.1, "weight_decay": 0.01}),
+    ("SGD", {"lr": 0.1, "maximize": True}),
+    ("SGD", {"lr": 0.05, "momentum": 0.5, "nesterov": True, "weight_decay": 0.1, "maximize": True}),
+    ("SGD", {"lr": 0.05, "momentum": 0.5, "dampening": 0.2, "weight_decay": 0.1, "maximize": True}),
+    ("RMSprop", {}),
+    ("RMSprop", {"lr": 0.1, "alpha": 0.999, "eps": 0.01}),
+    ("RMSprop", {"centered": True}),
+    ("RMSprop", {"momentum": 0.9}),
+    ("RMSprop", {"lr": 0.02, "centered": True, "momentum": 0.7, "weight_decay": 0.1}),
+    ("Adam", {}),
+    ("Adam", {"lr": 0.1, "betas": (0.8, 0.99), "eps": 1e-6, "weight_decay": 0.05}),
+]  # fmt: skip
+OPTIMIZERS = {"SGD": SGD, "RMSprop": RMSprop, "Adam": Adam}
+GRADIENTS = [  # per step, per parameter: signs change, one gradient is 0, magnitudes vary
+    [0.5, -1.25, 0.0, 3e-5],
+    [0.25, 0.75, -2.0, 1e3],
+    [-0.125, 0.0, 1.5, -7.0],
+    [1e-9, -3.0, 0.5, 2.0],
+    [0.3, 0.3, 0.3, 0.3],
+]
+
+
+def _optimizer_state(optimizer: object) -> dict[str, object]:
+    return {key: value for key, value in vars(optimizer).items() if key != "params"}
+
+
+@pytest.mark.parametrize(("kind", "settings"), CONFIGURATIONS)
+def test_step_explained_is_bit_identical_to_step(kind: str, settings: dict[str, object]) -> None:
+    starts = [1.0, -0.5, 2.0, 0.0]
+    quiet = [Value(x, label=f"w{i}") for i, x in enumerate(starts)]
+    loud = [Value(x, label=f"w{i}") for i, x in enumerate(starts)]
+    make = OPTIMIZERS[kind]
+    plain, explained = make(quiet, **settings), make(loud, **settings)  # type: ignore[operator]
+    for gradients in GRADIENTS:
+        for p, q, g in zip(quiet, loud, gradients):
+            p.grad = q.grad = g
+        olds = [q.data for q in loud]
+        plain.step()
+        updates = explained.step_explained()
+        assert [p.data.hex() for p in quiet] == [q.data.hex() for q in loud]
+        assert _optimizer_state(plain) == _optimizer_state(explained)
+        assert [u.parameter for u in updates] == loud
+        assert [u.old for u in updates] == olds
+        assert [u.grad for u in updates] == gradients
+        assert [u.new for u in updates] == [q.data for q in loud]
+        for update in updates:
+            assert update.lines[-1].startswith(f"{update.parameter.label} = ")
+
+
+def _evaluate(numbers: str) -> float:
+    """A line's numbers part, evaluated with Python floats (``^`` is a power)."""
+    expression = numbers.replace("^", "**")
+    return float(eval(expression, {"__builtins__": {}, "sqrt": math.sqrt}))
+
+
+@pytest.mark.parametrize(("kind", "settings"), CONFIGURATIONS)
+def test_each_lines_numbers_evaluate_to_its_result(kind: str, settings: dict[str, object]) -> None:
+    params = [Value(x) for x in (1.0, -0.5, 2.0, 0.0)]
+    optimizer = OPTIMIZERS[kind](params, **settings)  # type: ignore[operator]
+    checked = 0
+    for gradients in GRADIENTS:
+        for p, g in zip(params, gradients):
+            p.grad = g
+        for update in optimizer.step_explained(precision=17):
+            for line in update.lines:
+                parts = line.split(" = ")
+                result = float(parts[-1])
+                if len(parts) == 4:  # target = formula = numbers = result
+                    assert _evaluate(parts[2]) == pytest.approx(result, rel=1e-12, abs=1e-300)
+                    checked += 1
+            assert float(update.lines[-1].split(" = ")[-1]) == update.new
+    assert checked >= 4 * len(GRADIENTS)
+
+
+def test_sgd_momentum_lines_by_hand() -> None:
+    p = _param(1.0, 0.5)
+    optimizer = SGD([p], lr=0.1, momentum=0.9, dampening=0.5)
+    (first,) = optimizer.step_explained()
+    assert first.lines == ("b = grad = 0.5", "p0 = p0 - lr * b = 1 - 0.1 * 0.5 = 0.95")
+    p.grad = 1.0
+    (second,) = optimizer.step_explained()  # b = 0.9 * 0.5 + 0.5 * 1 = 0.95
+    assert second.lines == (
+        "b = momentum * b + (1 - dampening) * grad = 0.9 * 0.5 + (1 - 0.5) * 1 = 0.95",
+        "p0 = p0 - lr * b = 0.95 - 0.1 * 0.95 = 0.855",
+    )
+
+
+def test_negative_numbers_are_parenthesised_and_maximize_is_shown() -> None:
+    p = _param(-0.5, -0.25)
+    (update,) = SGD([p], lr=2.0, maximize=True).step_explained()
+    assert update.lines == (
+        "g = -grad = -(-0.25) = 0.25",
+        "p0 = p0 - lr * g = (-0.5) - 2 * 0.25 = -1",
+    )
+    assert (update.old, update.grad, update.new) == (-0.5, -0.25, -1.0)
+
+
+def test_names_are_labels_or_positions_and_taken_verbatim() -> None:
+    hostile = _param(1.0, 1.0)
+    hostile.label = name = "<script>alert(1)</script> 权重"
+    plain = _param(2.0, 1.0)
+    updates = SGD([hostile, plain], lr=1.0).step_explained(precision=2)
+    assert updates[0].lines == (f"{name} = {name} - lr * grad = 1 - 1 * 1 = 0",)
+    assert updates[1].lines == ("p1 = p1 - lr * grad = 2 - 1 * 1 = 1",)
+
+
+def test_non_finite_numbers_are_printed_as_they_are() -> None:
+    p, q = _param(1.0, math.inf), _param(1.0, math.nan)
+    updates = SGD([p, q], lr=1.0).step_explained()
+    assert updates[0].lines == ("p0 = p0 - lr * grad = 1 - 1 * inf = -inf",)
+    assert updates[1].lines == ("p1 = p1 - lr * grad = 1 - 1 * nan = nan",)
+
+
+@pytest.mark.parametrize("precision", [0, -1, 2.5, True, "4"])
+def test_bad_precision_raises_and_changes_nothing(precision: object) -> None:
+    p = _param(1.0, 0.5)
+    optimizer = Adam([p])
+    with pytest.raises(
+        ValueError, match=f"precision must be an int of at least 1, got {precision!r}"
+    ):
+        optimizer.step_explained(precision)  # type: ignore[arg-type]
+    assert (p.data, optimizer.steps, optimizer.first_moments) == (1.0, 0, [0.0])
+
+
+def _seed_gradients() -> tuple[dict[str, float], float]:
+    """The document's six gradients at its initial weights, by its chain rule, in plain floats,
+    and the loss E."""
+    w = {"w13": 0.1, "w23": 0.8, "w14": 0.4, "w24": 0.6, "w35": 0.3, "w45": 0.9}
+    y1, y2, ya = 0.35, 0.9, 0.5
+
+    def f(z: float) -> float:
+        return 1 / (1 + math.exp(-z))
+
+    z3, z4 = w["w13"] * y1 + w["w23"] * y2, w["w14"] * y1 + w["w24"] * y2
+    y3, y4 = f(z3), f(z4)
+    y5 = f(w["w35"] * y3 + w["w45"] * y4)
+    delta5 = (y5 - ya) * y5 * (1 - y5)
+    delta3, delta4 = delta5 * w["w35"] * y3 * (1 - y3), delta5 * w["w45"] * y4 * (1 - y4)
+    grads = {
+        "w13": delta3 * y1, "w23": delta3 * y2, "w14": delta4 * y1, "w24": delta4 * y2,
+        "w35": delta5 * y3, "w45": delta5 * y4,
+    }  # fmt: skip
+    return grads, 0.5 * (y5 - ya) ** 2
+
+
+def _seed_first_step(name: str) -> list[Update]:
+    from nn.seed import TARGET, make_optimizer, network, output
+
+    model = network()
+    optimizer = make_optimizer(name, model)  # type: ignore[arg-type]
+    loss = half_squared_error(output(model), TARGET)
+    assert loss.data == 0.01810390383656677  # FACTS.md, step 1
+    loss.backward()
+    return optimizer.step_explained()
+
+
+def test_seed_first_sgd_step_lines_by_hand() -> None:
+    grads, _ = _seed_gradients()
+    weights = {"w13": 0.1, "w23": 0.8, "w14": 0.4, "w24": 0.6, "w35": 0.3, "w45": 0.9}
+    expected = [
+        (f"{name} = {name} - lr * grad = {weights[name]:.4g} - 1 * {g:.4g} = "
+         f"{weights[name] - g:.4g}",)
+        for name, g in grads.items()
+    ]  # fmt: skip
+    updates = _seed_first_step("sgd")
+    assert [u.lines for u in updates] == expected
+    assert updates[4].lines == ("w35 = w35 - lr * grad = 0.3 - 1 * 0.02767 = 0.2723",)
+    for update, g in zip(updates, grads.values()):
+        assert update.grad == pytest.approx(g, rel=1e-14)
+
+
+def test_seed_first_rmsprop_step_lines_by_hand() -> None:
+    grads, _ = _seed_gradients()
+    weights = {"w13": 0.1, "w23": 0.8, "w14": 0.4, "w24": 0.6, "w35": 0.3, "w45": 0.9}
+    expected = []
+    for name, g in grads.items():
+        s = 0.999 * 0.0 + 0.001 * g**2  # the document's square average, from s = 0
+        new = weights[name] - 0.1 / (math.sqrt(s) + 0.01) * g
+        expected.append((
+            f"v = alpha * v + (1 - alpha) * grad^2 = 0.999 * 0 + (1 - 0.999) * {g:.4g}^2 = {s:.4g}",
+            f"{name} = {name} - lr * grad / (sqrt(v) + eps) = "
+            f"{weights[name]:.4g} - 0.1 * {g:.4g} / (sqrt({s:.4g}) + 0.01) = {new:.4g}",
+        ))  # fmt: skip
+    assert [u.lines for u in _seed_first_step("rmsprop")] == expected
+
+
+LINE_COUNTS = [  # docs/how-to/train.md: one line per quantity the step computes
+    (SGD, {"lr": 1.0}, 1),
+    (SGD, {"lr": 1.0, "maximize": True}, 2),
+    (SGD, {"lr": 1.0, "weight_decay": 0.1}, 2),
+    (SGD, {"lr": 1.0, "momentum": 0.9}, 2),
+    (SGD, {"lr": 1.0, "momentum": 0.9, "nesterov": True}, 3),
+    (SGD, {"lr": 1.0, "momentum": 0.9, "nesterov": True, "weight_decay": 0.1, "maximize": True}, 5),
+    (RMSprop, {}, 2),
+    (RMSprop, {"centered": True}, 3),
+    (RMSprop, {"momentum": 0.5}, 3),
+    (RMSprop, {"centered": True, "momentum": 0.5}, 4),
+    (RMSprop, {"centered": True, "momentum": 0.5, "weight_decay": 0.1}, 5),
+    (Adam, {}, 3),
+    (Adam, {"weight_decay": 0.1}, 4),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("make", "settings", "count"), LINE_COUNTS)
+def test_the_number_of_lines_follows_the_settings(
+    make: type[SGD | RMSprop | Adam], settings: dict[str, object], count: int
+) -> None:
+    p = _param(1.0, 0.5)
+    optimizer = make([p], **settings)  # type: ignore[arg-type]
+    for _ in range(2):  # the momentum buffer's first step and a later one
+        (update,) = optimizer.step_explained()
+        assert len(update.lines) == count
+        assert update.lines[-1].startswith("p0 = ")
+
+
+def test_an_optimizer_without_an_update_rule_says_what_it_lacks() -> None:
+    class Frozen(nn.Optimizer):
+        pass
+
+    p = _param(1.0, 0.5)
+    for take_step in (Frozen([p], lr=0.1).step, Frozen([p], lr=0.1).step_explained):
+        with pytest.raises(NotImplementedError, match="Frozen defines no _update"):
+            take_step()
+    assert p.data == 1.0

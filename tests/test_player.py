@@ -6,6 +6,7 @@ import html
 import json
 import math
 import os
+import random
 import re
 import subprocess
 import sys
@@ -15,10 +16,15 @@ from typing import Any
 
 import pytest
 from document import hand_derived_gradients
+from explained_optimizer import GradientDescent
 
 import autograd
+import autograd.graph
+import autograd.player
 from autograd import Constant, Value, step_through
 from nn import seed
+from nn.layers import MLP
+from nn.optim import SGD
 
 Page = dict[str, Any]
 
@@ -37,11 +43,12 @@ def _chain_lines(page: str) -> list[str]:
     return [c["chain"] for frame in _frames(page) for c in frame["contributions"]]
 
 
-def _rows(page: str, step: int) -> dict[str, tuple[str, str]]:
-    """Each grad row's (text, state) at a step, as the page's script replays them."""
+def _rows(page: str, step: int, field: str = "boxes") -> dict[str, tuple[str, str]]:
+    """Each grad row's (text, state) at a step (each data row's, with ``field="data"``), as
+    the page's script replays them."""
     rows: dict[str, tuple[str, str]] = {}
     for frame in _frames(page)[: step + 1]:
-        for node_id, text, state in frame["boxes"]:
+        for node_id, text, state in frame[field]:
             rows[node_id] = (text, state)
     return rows
 
@@ -65,9 +72,14 @@ def test_page_is_self_contained_with_one_frame_per_step() -> None:
     urls = set(re.findall(r"(?:https?:)?//[\w.-]+[\w/.-]*", page))
     assert urls <= {"http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"}, urls
     frames = _frames(page)
-    assert len(frames) == 1 + len(player.frames) + 1 == 17  # start, one per op node, the end
-    assert frames[0]["lines"] == ["dE/dE = 1"]
-    for frame in frames[1:-1]:
+    # Forward: the leaves, then the 15 op nodes; backward: the seed, one per op node, the end.
+    assert [f["phase"] for f in frames] == ["forward"] * 16 + ["backward"] * 17
+    assert len(player.frames) == 15
+    assert frames[16]["lines"] == ["dE/dE = 1"]
+    assert [frames[k]["counter"] for k in (0, 15, 16, 32)] == [
+        "forward 1 of 16", "forward 16 of 16", "backward 1 of 17", "backward 17 of 17"
+    ]  # fmt: skip
+    for frame in frames[1:16] + frames[17:-1]:
         assert f'id="{frame["node"]}"' in page
         assert all(f'id="{edge}"' in page for edge in frame["edges"])
 
@@ -113,7 +125,7 @@ def test_the_last_step_lists_every_parameters_gradient() -> None:
 
 def test_a_value_used_twice_shows_each_share_and_their_total() -> None:
     x, s, y = _diamond()
-    player = step_through(y)
+    player = step_through(y, forward=False)
     page = player.html
     frames = _frames(page)
     s_id, x_id = player.graph.ids[s], player.graph.ids[x]
@@ -139,7 +151,7 @@ def test_a_value_used_twice_shows_each_share_and_their_total() -> None:
 def test_at_the_end_every_box_holds_the_gradient_backward_computes() -> None:
     reference = seed.loss_graph()
     reference.backward()
-    page = step_through(seed.loss_graph()).html
+    page = step_through(seed.loss_graph(), forward=False).html
     final = _rows(page, len(_frames(page)) - 1)
     expected = {
         node: f"{node.grad:.4g}"
@@ -169,18 +181,31 @@ def test_chinese_player() -> None:
     assert '<html lang="en">' in english
     for word in ("上一步", "播放", "下一步", "计算图", "局部导数", "梯度"):
         assert word in page, word
-    for english_text in ("Previous", "Play", "Next", "How to read", "with respect to", "Done"):
-        assert english_text in english
-        assert english_text not in page, english_text
+    # What the page shows and says, without the player's code (whose names are English).
+    shown_text = page[: page.index("<script>\n")]
+    english_text = english[: english.index("<script>\n")]
+    english_words = ("Previous", "Play", "Next", "How to read", "with respect to", "Done",
+                     "Speed", "forward ", "backward ", "Update:", "Home:", "End:")  # fmt: skip
+    for word in english_words:
+        assert word in english_text, word
+        assert word not in shown_text, word
+    assert set(autograd.player.TEXTS["zh"]) == set(autograd.player.TEXTS["en"])
+    for key, text in autograd.player.TEXTS["zh"].items():
+        assert re.search("[\u4e00-\u9fff]", text), key  # every word has its Chinese
     frames, english_frames = _frames(page), _frames(english)
-    assert frames[0]["title"] == "开始：E 对自身的梯度是 1。"
-    assert frames[1]["title"] == (
+    assert frames[0]["title"] == "正向传播：计算图的起点已有各自的值。"
+    assert frames[3]["title"] == "z3（add）：由它的输入算出它的值。"
+    assert frames[16]["title"] == "反向传播：E 对自身的梯度是 1。"
+    assert frames[17]["title"] == (
         "E（mul）：它的梯度 1 已经计算完成，现在把一份梯度传给它的每个输入。"
     )
     assert frames[-1]["title"] == "完成：所有梯度都已计算完成。各参数的梯度："
-    assert _data(page)["words"]["counter"] == "第 {step} 步，共 {last} 步"
+    assert frames[2]["counter"] == "正向传播：第 3 步，共 16 步"
+    assert frames[17]["counter"] == "反向传播：第 2 步，共 17 步"
     shown = step_through(seed.loss_graph(), lang="zh")._repr_html_()
-    assert 'title="chainrule：E 的反向传播，逐步演示"' in shown
+    assert 'title="chainrule：E 的正向传播与反向传播，逐步演示"' in shown
+    backward_only = step_through(seed.loss_graph(), lang="zh", forward=False)._repr_html_()
+    assert 'title="chainrule：E 的反向传播，逐步演示"' in backward_only
     # The math is the same in every language.
     assert [f["contributions"] for f in frames] == [f["contributions"] for f in english_frames]
 
@@ -240,3 +265,291 @@ def test_demo_writes_both_files_without_a_system_graphviz(tmp_path: Path) -> Non
     for label in ("w13", "w45", "z5", "y5", "E"):
         assert f">{label}<" in svg
     assert _frames(page.read_text(encoding="utf-8"))
+
+
+# --- the forward pass ---------------------------------------------------------------------
+
+
+def _seed_forward_by_hand() -> dict[str, float]:
+    """FACTS.md's forward pass in plain floats, by the document's names."""
+    y1, y2, ya = 0.35, 0.9, 0.5
+    w13, w23, w14, w24, w35, w45 = 0.1, 0.8, 0.4, 0.6, 0.3, 0.9
+
+    def f(z: float) -> float:
+        return 1 / (1 + math.exp(-z))
+
+    z3, z4 = w13 * y1 + w23 * y2, w14 * y1 + w24 * y2
+    y3, y4 = f(z3), f(z4)
+    z5 = w35 * y3 + w45 * y4
+    y5 = f(z5)
+    return {"z3": z3, "y3": y3, "z4": z4, "y4": y4, "z5": z5, "y5": y5,
+            "E": 0.5 * (y5 - ya) ** 2}  # fmt: skip
+
+
+def test_forward_frames_give_each_value_by_its_rules_formula_with_numbers() -> None:
+    player = step_through(seed.loss_graph())
+    frames = _frames(player.html)
+    forward = [f for f in frames if f["phase"] == "forward"]
+    by_hand = _seed_forward_by_hand()
+    lines = {f["lines"][0].split(" = ")[0]: f["lines"][0] for f in forward[1:]}
+    g = "{:.4g}".format
+    assert (
+        lines["z3"]
+        == f"z3 = (w13*y1) + (w23*y2) = {g(0.1 * 0.35)} + {g(0.8 * 0.9)} = {g(by_hand['z3'])}"
+    )
+    assert lines["z3"] == "z3 = (w13*y1) + (w23*y2) = 0.035 + 0.72 = 0.755"
+    assert lines["y3"] == f"y3 = sigmoid(z3) = sigmoid({g(by_hand['z3'])}) = {g(by_hand['y3'])}"
+    assert lines["y3"] == "y3 = sigmoid(z3) = sigmoid(0.755) = 0.6803"
+    assert (
+        lines["w35*y3"]
+        == f"w35*y3 = w35 * y3 = 0.3 * {g(by_hand['y3'])} = {g(0.3 * by_hand['y3'])}"
+    )
+    assert lines["z5"].endswith(f"= {g(by_hand['z5'])}")
+    assert lines["y5"] == f"y5 = sigmoid(z5) = sigmoid({g(by_hand['z5'])}) = {g(by_hand['y5'])}"
+    squared = (by_hand["y5"] - 0.5) ** 2
+    assert lines["E"] == f"E = 0.5 * ((y5-ya)^2) = 0.5 * {g(squared)} = {g(by_hand['E'])}"
+    # In topological order: every op node once, each after its inputs.
+    order = [line.split(" = ")[0] for line in (f["lines"][0] for f in forward[1:])]
+    assert len(order) == len(set(order)) == 15
+    for before, after in [("z3", "y3"), ("y3", "w35*y3"), ("y4", "w45*y4"), ("z5", "y5"),
+                          ("y5", "y5-ya"), ("(y5-ya)^2", "E")]:  # fmt: skip
+        assert order.index(before) < order.index(after)
+
+
+def test_a_data_row_is_blank_until_its_forward_step() -> None:
+    loss = seed.loss_graph()
+    player = step_through(loss)
+    page = player.html
+    frames = _frames(page)
+    ids = player.graph.ids
+    (z3,) = [n for n in autograd.topological_order(loss) if n.label == "z3"]
+    step = next(k for k, f in enumerate(frames) if f["node"] == ids[z3] and f["phase"] == "forward")
+    assert _rows(page, step - 1, "data")[ids[z3]] == ("", "blank")
+    assert _rows(page, step, "data")[ids[z3]] == ("0.755", "receiving")
+    assert _rows(page, step + 1, "data")[ids[z3]] == ("0.755", "settled")
+    first = _rows(page, 0, "data")
+    assert first[ids[loss]] == ("", "blank")
+    leaves = [n for n in autograd.topological_order(loss, leaves=True) if not n.parents]
+    assert {first[ids[leaf]] for leaf in leaves} >= {("0.1", "receiving"), ("0.35", "receiving")}
+    assert all(first[ids[leaf]][1] == "receiving" for leaf in leaves)
+    # Every grad row is blank through the forward pass.
+    assert {state for _, state in _rows(page, 15).values()} == {"blank"}
+    # forward=False: the data rows hold their values from the first step.
+    backward_only = step_through(seed.loss_graph(), forward=False).html
+    assert _rows(backward_only, 0, "data")[ids[z3]] == ("0.755", "settled")
+    assert _frames(backward_only)[0]["counter"] == "backward 1 of 17"
+
+
+def test_forward_of_a_branching_rule_names_its_op() -> None:
+    z = Value(-2.0, label="z")
+    r = z.relu()
+    r.label = "r"
+    (line,) = _frames(step_through(r).html)[1]["lines"]
+    assert line == "r = relu(z) = 0"
+    z2 = Value(1.5, label="z")
+    r2 = z2.relu()
+    r2.label = "r"
+    assert _frames(step_through(r2).html)[1]["lines"] == ["r = relu(z) = z = 1.5"]
+
+
+# --- the update ---------------------------------------------------------------------------
+
+
+def test_update_frames_show_each_parameters_old_value_gradient_and_new_value() -> None:
+    model = seed.network()
+    loss = seed.loss_graph(model)
+    player = step_through(loss, optimizer=GradientDescent(model.parameters(), lr=1.0))
+    page = player.html
+    frames = _frames(page)
+    assert [f["phase"] for f in frames].count("update") == 6
+    updates = frames[-6:]
+    expected = hand_derived_gradients()
+    for frame, (name, old) in zip(updates, seed.WEIGHTS.items()):
+        new = old - expected[name]  # the document's plain gradient descent, lr = 1
+        parameter = next(p for p in model.parameters() if p.label == name)
+        assert abs(parameter.data - new) <= 1e-15
+        assert frame["node"] == player.graph.ids[parameter]
+        assert frame["lines"] == [
+            f"dE/d{name} = {expected[name]:.4g}",
+            f"{name} -= lr * grad",
+            f"{old:.4g} - 1 * {expected[name]:.4g}",
+        ]
+        assert frame["sums"] == [f"{name}: {old:.4g} → {new:.4g}"]
+        assert [frame["node"], f"{old:.4g} → {new:.4g}", "receiving"] in frame["data"]
+    assert [f["counter"] for f in updates] == [f"update {k} of 6" for k in range(1, 7)]
+    last = len(frames) - 1
+    w13 = player.graph.ids[model.parameters()[0]]
+    assert _rows(page, last, "data")[w13] == (f"{0.1 - expected['w13']:.4g}", "settled")
+    assert [u.parameter for u in player.updates] == model.parameters()
+    assert _frames(page)[0]["counter"] == "forward 1 of 16"
+    title = "chainrule: the forward pass, the backward pass of E and the parameter update, step"
+    assert f"<title>{title} by step</title>" in page
+
+
+def test_an_optimizer_without_step_explained_is_refused_and_nothing_changes() -> None:
+    model = seed.network()
+    loss = seed.loss_graph(model)
+    with pytest.raises(TypeError, match=r"optimizer must have a step_explained.*'object'"):
+        step_through(loss, optimizer=object())  # type: ignore[arg-type]
+    assert [p.grad for p in model.parameters()] == [0.0] * 6
+    assert [p.data for p in model.parameters()] == list(seed.WEIGHTS.values())
+
+
+def test_an_optimizer_whose_explanation_disagrees_with_its_step_is_an_error() -> None:
+    model = seed.network()
+    with pytest.raises(RuntimeError, match=r"step_explained says 'w13'.*but its data went"):
+        step_through(
+            seed.loss_graph(model), optimizer=GradientDescent(model.parameters(), 1.0, True)
+        )
+
+
+# --- focus on one Value -------------------------------------------------------------------
+
+
+def test_focus_plays_and_draws_only_the_paths_from_one_weight() -> None:
+    model = seed.network()
+    loss = seed.loss_graph(model)
+    w13 = model.parameters()[0]
+    player = step_through(loss, wrt=w13)
+    page = player.html
+    names = {n.label or f"{n.data:g}" for n in player.graph.ids}
+    on_paths = {"w13", "w13*y1", "z3", "y3", "w35*y3", "z5", "y5", "y5-ya", "(y5-ya)^2", "E"}
+    others = {"y1", "w23*y2", "w35", "w45*y4", "ya", "2", "0.5"}
+    assert names == on_paths | others
+    for absent in ("w14", "w24", "w45", "z4", "y4", "w23", "y2"):
+        assert f">{absent}<" not in page, absent
+    data = _data(page)
+    assert {
+        n.label or f"{n.data:g}" for n in player.graph.ids if player.graph.ids[n] in data["context"]
+    } == others
+    frames = data["frames"]
+    backward = [f for f in frames if f["phase"] == "backward"]
+    assert len(backward) == 1 + 9 + 1  # the seed, the nine op nodes on the paths, the end
+    received = {c["input"] for f in backward for c in f["contributions"]}
+    ids = {player.graph.ids[n]: n.label for n in player.graph.ids}
+    assert {ids[i] for i in received} == on_paths - {"E"}  # shares along the paths only
+    (gradient,) = backward[-1]["gradients"]
+    expected = hand_derived_gradients()["w13"]
+    assert gradient["name"] == "w13"
+    assert abs(gradient["grad"] - expected) <= 1e-15 * expected
+    assert backward[-1]["lines"] == [f"dE/dw13 = {expected:.4g}"]
+    assert [f["phase"] for f in frames].count("forward") == 1 + 9
+    assert "Only the paths from w13 to E are drawn" in page
+    assert page.count("<svg") == 1
+
+
+def test_focus_in_a_wide_mlp_gives_the_gradient_finite_differences_give() -> None:
+    model = MLP(2, [16, 16, 1], rng=random.Random(0))
+    inputs = [Constant(0.5, "x0"), Constant(-0.3, "x1")]
+    weight = model.parameters()[0]
+    out = model(inputs)
+    assert isinstance(out, Value)
+    player = step_through(out, wrt=weight)
+    data = _data(player.html)
+    (gradient,) = data["frames"][-1]["gradients"]
+
+    def output_at(w: float) -> float:
+        weight.data = w
+        result = model([0.5, -0.3])
+        assert isinstance(result, Value)
+        return result.data
+
+    w, h = weight.data, 1e-6
+    central = (output_at(w + h) - output_at(w - h)) / (2 * h)
+    weight.data = w
+    assert abs(central) > 1e-3  # a live unit: the weight moves the output
+    assert math.isclose(gradient["grad"], central, rel_tol=1e-6)
+    drawn = set(player.graph.ids)
+    whole = autograd.topological_order(out, leaves=True)
+    assert len(drawn) < len(whole) * 2 / 3
+    # Left out: the other first-layer units' parameters, and of the second layer's all but the
+    # 16 weights on the output of the weight's own unit and the 16 biases (other inputs).
+    assert drawn.isdisjoint(model.parameters()[3 : 16 * 3])  # units 1 to 15: w0, w1, b
+    second_layer = model.layers[1].parameters()
+    assert len(drawn.intersection(second_layer)) == 16 + 16
+
+
+def test_focus_on_a_value_not_in_the_graph_is_refused_and_nothing_changes() -> None:
+    model = seed.network()
+    loss = seed.loss_graph(model)
+    stranger = Value(1.0, label="stranger")
+    with pytest.raises(ValueError, match=r"wrt must be a Value of the graph of 'E'.*'stranger'"):
+        step_through(loss, wrt=stranger)
+    assert [p.grad for p in model.parameters()] == [0.0] * 6
+    with pytest.raises(TypeError, match=r"wrt must be a Value of the graph, got 'float'"):
+        step_through(loss, wrt=0.1)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"wrt must be a Value that takes a gradient"):
+        step_through(loss, wrt=loss.parents[0])  # the Constant 0.5
+
+
+def test_nodes_on_paths_of_a_diamond() -> None:
+    x, s, y = _diamond()
+    other = Value(2.0, label="other")
+    z = y * other
+    on_paths = autograd.graph.nodes_on_paths(z, s)
+    assert on_paths[0] is s
+    assert on_paths[-1] is z
+    assert x not in on_paths
+    assert other not in on_paths
+    assert len(on_paths) == 4  # s, s*s, s*s + s, z
+    assert autograd.graph.nodes_on_paths(z, z) == [z]
+    with pytest.raises(ValueError, match="wrt must be a Value of the graph"):
+        autograd.graph.nodes_on_paths(y, other)
+
+
+def test_the_same_focus_and_update_give_the_same_page_in_every_run() -> None:
+    program = (
+        "import autograd\nfrom nn import seed\nfrom nn.optim import SGD\nm = seed.network()\n"
+        "opt = SGD(m.parameters(), lr=1.0)\nloss = seed.loss_graph(m)\n"
+        "print(autograd.step_through(loss, wrt=m.parameters()[4], optimizer=opt).html)"
+    )
+    pages = {
+        subprocess.run(
+            [sys.executable, "-c", program], capture_output=True, text=True, check=True,
+            env={**os.environ, "PYTHONHASHSEED": hash_seed},
+        ).stdout
+        for hash_seed in ("0", "3")
+    }  # fmt: skip
+    assert len(pages) == 1
+
+
+def test_the_documents_rmsprop_step_plays_with_its_own_formula() -> None:
+    model = seed.network()
+    optimizer = seed.make_optimizer("rmsprop", model)
+    player = step_through(seed.loss_graph(model), optimizer=optimizer)
+    updates = [f for f in _frames(player.html) if f["phase"] == "update"]
+    expected = hand_derived_gradients()
+    assert len(updates) == 6
+    for frame, update, (name, old) in zip(updates, player.updates, seed.WEIGHTS.items()):
+        g = expected[name]
+        s = 0.001 * g * g  # FACTS.md: s = 0.999 s + 0.001 g^2, from s = 0
+        new = old - 0.1 / (math.sqrt(s) + 0.01) * g
+        parameter = next(p for p in model.parameters() if p.label == name)
+        assert math.isclose(parameter.data, new, rel_tol=1e-14)
+        assert frame["sums"] == [f"{name}: {old:.4g} → {new:.4g}"]
+        assert frame["lines"][0] == f"dE/d{name} = {g:.4g}"
+        assert frame["lines"][1:] == list(update.lines)  # the optimizer's own formula
+        assert frame["lines"][-1].startswith(f"{name} = {name} - lr * grad / (sqrt(v) + eps) = ")
+
+
+def test_the_how_tos_sgd_example_updates_each_weight_by_its_gradient() -> None:
+    model = seed.network()
+    player = step_through(seed.loss_graph(model), optimizer=SGD(model.parameters(), lr=1.0))
+    expected = hand_derived_gradients()
+    updates = [f for f in _frames(player.html) if f["phase"] == "update"]
+    for frame, (name, old) in zip(updates, seed.WEIGHTS.items(), strict=True):
+        new = old - expected[name]
+        assert frame["sums"] == [f"{name}: {old:.4g} → {new:.4g}"]
+        assert frame["lines"][-1].startswith(f"{name} = {name} - lr * grad = ")
+
+
+def test_bad_options_are_refused_before_backward_runs() -> None:
+    model = seed.network()
+    loss = seed.loss_graph(model)
+    with pytest.raises(TypeError, match=r"forward must be True or False, got 'yes'"):
+        step_through(loss, forward="yes")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"precision must be a positive int, got 0"):
+        step_through(loss, precision=0)
+    with pytest.raises(ValueError, match=r"rankdir must be"):
+        step_through(loss, rankdir="up")
+    assert [p.grad for p in model.parameters()] == [0.0] * 6

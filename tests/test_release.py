@@ -86,7 +86,8 @@ def test_metadata_license_readme_and_markers(dist: dict[str, Path]) -> None:
 
 def test_wheel_holds_the_packages_their_data_and_no_tests(dist: dict[str, Path]) -> None:
     names = _wheel_names(dist["wheel"])
-    for needed in ("autograd/templates/step_through.html", "autograd/py.typed", "nn/py.typed"):
+    data = ("autograd/templates/step_through.html", "nn/seed/templates/training.html")
+    for needed in (*data, "autograd/py.typed", "nn/py.typed"):
         assert needed in names
     for package in ("autograd", "nn"):
         for module in (ROOT / package).rglob("*.py"):
@@ -141,13 +142,20 @@ def test_the_installed_wheel_trains_the_documents_network(venv: Path, tmp_path: 
     assert len(steps) == 111 + 11
     assert "111 forward passes, 110 updates" in output
     assert "11 forward passes, 10 updates" in output
-    assert lines[-2:] == ["wrote out/seed_graph.svg", "wrote out/seed_backward.html"]
+    assert lines[-3:] == [
+        "wrote out/seed_graph.svg",
+        "wrote out/seed_backward.html",
+        "wrote out/seed_training.html",
+    ]
     here = _run([sys.executable, "-m", "nn.seed"])
     assert output.startswith(here)  # the same digits as the checkout
     assert (tmp_path / "out/seed_graph.svg").read_text().lstrip().startswith(("<svg", "<?xml"))
     page = (tmp_path / "out/seed_backward.html").read_text()
     assert page.startswith("<!DOCTYPE html>")
     assert "$svg" not in page  # the template's placeholders are filled
+    training = (tmp_path / "out/seed_training.html").read_text()
+    assert training.startswith("<!DOCTYPE html>")
+    assert "$data" not in training
 
 
 def test_the_installed_wheel_draws_with_its_own_renderer(venv: Path, tmp_path: Path) -> None:

@@ -25,7 +25,7 @@ from typing import Literal
 from autograd import Constant, Value
 from nn.layers import MLP, Neuron
 from nn.losses import half_squared_error
-from nn.optim import SGD, Optimizer, RMSprop
+from nn.optim import SGD, Optimizer, RMSprop, Update
 
 INPUTS = (0.35, 0.9)
 """y1 and y2."""
@@ -129,6 +129,15 @@ def make_optimizer(name: OptimizerName, model: MLP, lr: float | None = None) -> 
     raise ValueError(f"optimizer must be 'sgd' or 'rmsprop', got {name!r}")
 
 
+@dataclass(frozen=True)
+class TrainingStep:
+    """One step of :func:`train_explained`: its forward pass, then the update that followed it
+    (one :class:`nn.Update` per weight; empty for the last step, whose loss ends training)."""
+
+    record: Record
+    updates: tuple[Update, ...]
+
+
 def train(
     optimizer: OptimizerName = "sgd",
     threshold: float = THRESHOLD,
@@ -142,6 +151,29 @@ def train(
     one update fewer than there are records (the document's 111 steps are 110 updates).
     Gradients are true gradients: all six are taken at the current weights.
     """
+    return [step.record for step in _train(optimizer, threshold, max_steps, lr, None)]
+
+
+def train_explained(
+    optimizer: OptimizerName = "sgd",
+    threshold: float = THRESHOLD,
+    max_steps: int = 10_000,
+    lr: float | None = None,
+    precision: int = 4,
+) -> list[TrainingStep]:
+    """:func:`train`, with each update taken by ``Optimizer.step_explained(precision)``: the
+    same records, and beside each the six weights' old and new values, gradients and formulas."""
+    return _train(optimizer, threshold, max_steps, lr, precision)
+
+
+def _train(
+    optimizer: OptimizerName,
+    threshold: float,
+    max_steps: int,
+    lr: float | None,
+    precision: int | None,
+) -> list[TrainingStep]:
+    """The loop of :func:`train`; with a ``precision`` each update explains itself."""
     if max_steps < 1:
         raise ValueError(f"max_steps must be at least 1, got {max_steps!r}")
     model = network()
@@ -151,11 +183,17 @@ def train(
         updater.zero_grad()
         prediction = output(model)
         loss = half_squared_error(prediction, TARGET)
-        log.append(Record(step, prediction.data, loss.data))
+        record = Record(step, prediction.data, loss.data)
         if loss.data < threshold:
+            log.append(TrainingStep(record, ()))
             break
         loss.backward()
-        updater.step()
+        if precision is None:
+            updater.step()
+            updates: tuple[Update, ...] = ()
+        else:
+            updates = tuple(updater.step_explained(precision))
+        log.append(TrainingStep(record, updates))
     return log
 
 

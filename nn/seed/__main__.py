@@ -18,6 +18,7 @@ from nn.seed import (
     loss_graph,
     train,
 )
+from nn.seed.training_page import write_training_page
 
 TITLES = {
     "sgd": "Gradient descent (SGD, learning rate {lr})",
@@ -47,7 +48,8 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
         "--draw",
         metavar="DIR",
         help="also write DIR/seed_graph.svg (the graph after backward, local derivatives on the "
-        "edges) and DIR/seed_backward.html (the backward pass, step by step)",
+        "edges), DIR/seed_backward.html (the backward pass, step by step) and "
+        "DIR/seed_training.html (both training runs, step by step, with their loss curves)",
     )
     args = parser.parse_args(argv)
     if args.lr is not None and args.optimizer == "both":
@@ -100,12 +102,17 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 
 def draw_files(folder: Path) -> list[Path]:
-    """Write the document's graph (after backward) and its backward step-through into folder."""
+    """Write into folder the document's graph (after backward), its backward step-through and
+    the page that plays its two training runs."""
     folder.mkdir(parents=True, exist_ok=True)
     loss = loss_graph()
     player = autograd.step_through(loss)  # runs backward, so the drawing shows every grad
     graph = autograd.draw(loss, edges="local")
-    return [graph.save(folder / "seed_graph.svg"), player.save(folder / "seed_backward.html")]
+    return [
+        graph.save(folder / "seed_graph.svg"),
+        player.save(folder / "seed_backward.html"),
+        write_training_page(folder / "seed_training.html"),
+    ]
 
 
 if __name__ == "__main__":
