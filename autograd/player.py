@@ -21,6 +21,7 @@ from string import Template
 
 from autograd.draw import DEFAULT_MAX_NODES, Graph, draw_grad_rows, node_ids
 from autograd.graph import Frame, start_as_backward
+from autograd.javascript import checked_for_html, program, rules_script, runtime, script_json
 from autograd.trace import (
     backward_steps,
     chain_rule_line,
@@ -186,6 +187,65 @@ class _GradRows:
         return f"{_sum_text(terms, self.precision)} = {total}" if len(terms) > 1 else total
 
 
+# --- live values: the page recomputes every value and gradient when a leaf is edited -----------
+
+LIVE_TEXTS: dict[str, dict[str, str]] = {
+    "en": {
+        "heading": "Edit the inputs",
+        "hint": "Type a number into any field: every value and gradient in the graph is "
+        "recomputed at once.",
+        "edited": "The graph now shows edited values: every value and gradient recomputed in "
+        "your browser from the numbers above. The steps show the recorded numbers; Reset "
+        "returns to them.",
+        "reset": "Reset",
+        "reset_hint": "Restore the recorded values and the steps",
+        "invalid": "{name}: expected a finite number such as 0.35, got \u201c{text}\u201d; "
+        "nothing was changed.",
+        "failed": "{name}: with this number an op fails ({error}); nothing was changed.",
+    },
+    "zh": {
+        "heading": "修改输入",
+        "hint": "在任一输入框中键入一个数：图中所有的值和梯度会立即重新计算。",
+        "edited": "图中现在显示的是修改后的值：所有的值和梯度都由上面的数在浏览器中重新计算。"
+        "逐步演示仍是原来记录的数；按“还原”回到它们。",
+        "reset": "还原",
+        "reset_hint": "恢复原来记录的值和逐步演示",
+        "invalid": "{name}：需要一个有限的数，例如 0.35，输入的却是“{text}”；没有做任何改动。",
+        "failed": "{name}：用这个数时有一个运算出错（{error}）；没有做任何改动。",
+    },
+}
+"""The words of the live-values panel in each language of the player."""
+
+_LIVE_SCRIPT = resources.files("autograd").joinpath("templates/live.js").read_text("utf-8")
+
+
+def _live_script(root: Value, precision: int, lang: str) -> str:
+    """The page's live-values script: the runtime, the graph's program with the rules it uses
+    (:mod:`autograd.javascript`) and ``templates/live.js``, which gives every leaf that is not
+    a number operand (a weight, a named input) a field labelled with its name. Made before the
+    pass runs, so each sum starts where the pass starts it."""
+    nodes, data = program(root)
+    names = node_names(nodes, precision)
+    ids = node_ids(nodes)
+    fields = [
+        {"node": position, "name": names[node], "text": repr(node.data)}
+        for position, node in enumerate(nodes)
+        if not node.parents and (node.label or not isinstance(node, Constant))
+    ]
+    page = {
+        "ids": [ids[node] for node in nodes],
+        "fields": fields,
+        "precision": precision,
+        "words": LIVE_TEXTS[lang],
+    }
+    ops = {node.op for node in nodes if node.parents}
+    script = (
+        f"{runtime()}\nvar chainruleLive = {{program: {script_json(data)},\n"
+        f"rules: {rules_script(ops)},\npage: {script_json(page)}}};\n{_LIVE_SCRIPT}"
+    )
+    return checked_for_html(script)
+
+
 class StepThrough:
     """The backward pass of a graph as a player: ``.html`` (a standalone page), ``.save(path)``,
     and display in Jupyter. ``.frames`` are the frames played, ``.graph`` the drawing."""
@@ -240,6 +300,7 @@ def step_through(
         allowed = ", ".join(repr(name) for name in LANGUAGES)
         raise ValueError(f"lang must be one of {allowed}, got {lang!r}")
     words = TEXTS[lang]
+    live = _live_script(root, precision, lang)
     nodes = graph_nodes(root)
     names = node_names(nodes, precision)
     ids = node_ids(nodes)
@@ -339,6 +400,7 @@ def step_through(
         lang=lang,
         svg=svg[svg.index("<svg") :],
         frames=_script_safe_json(data),
+        live=live,
         **{key: html.escape(words[key].format(root=root_name)) for key in _PAGE_WORDS},
     )
     return StepThrough(page, frames, graph, words["title"].format(root=root_name))
