@@ -115,8 +115,11 @@ def test_editing_y1_shows_the_engines_numbers_for_the_edited_network_and_reset_r
     )
     assert set(labels) == SEED_FIELDS
     assert len(labels) == len(SEED_FIELDS)
+    for _ in range(3):
+        page.click("#next")
     before = page.evaluate(SHOWN)
     counter = page.text_content("#counter")
+    assert counter == "step 3 of 16"
 
     page.fill("input[aria-label='y1']", "0.7")
     fresh = _fresh_seed(monkeypatch, 0.7)
@@ -138,8 +141,9 @@ def test_editing_y1_shows_the_engines_numbers_for_the_edited_network_and_reset_r
     assert page.text_content("#live-status") == ""
     assert not page.evaluate("document.getElementById('controls').inert")
     assert page.eval_on_selector_all("#graph svg", "e => e.length") == 1
+    assert page.text_content("#counter") == counter  # the step shown before the edit
     page.click("#next")
-    assert page.text_content("#counter") != counter  # the steps play again
+    assert page.text_content("#counter") == "step 4 of 16"  # and the steps play on
     assert page.problems == []
 
 

@@ -41,7 +41,10 @@
   var grid = element("div", {id: "live-fields"});
   var inputs = page.fields.map(function (field) {
     var label = element("label", {"class": "live-field"});
-    label.appendChild(element("span", {"class": "live-name"}, field.name));
+    // A long name spans more columns, so that it shows whole (the end tells weights apart).
+    var span = Math.min(3, Math.ceil(field.name.length / 16));
+    if (span > 1) { label.style.gridColumn = "span " + span; }
+    label.appendChild(element("span", {"class": "live-name", title: field.name}, field.name));
     var input = element("input", {type: "text", value: field.text, "aria-label": field.name,
                                   spellcheck: "false", autocomplete: "off",
                                   "data-node": String(field.node)});
