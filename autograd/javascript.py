@@ -28,7 +28,7 @@ import ast
 import inspect
 import json
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from importlib import resources
 from typing import Literal
 
@@ -217,17 +217,33 @@ def rule_script(rule: Rule) -> str:
     )
 
 
-def rules_script(names: Iterable[str] | None = None) -> str:
-    """The rules ``names`` (by default the whole table), in the table's order, as a JavaScript
-    expression: an object of :func:`rule_script` objects by rule name, calling the runtime."""
-    wanted = set(RULES) if names is None else set(names)
-    unknown = wanted - set(RULES)
-    if unknown:
-        raise ValueError(f"no rule named {', '.join(sorted(unknown))} in the table")
+def rules_script(rules: Mapping[str, Rule] | None = None) -> str:
+    """Rules as a JavaScript expression: an object of :func:`rule_script` objects by key,
+    calling the runtime; by default the whole table, by rule name."""
+    chosen = RULES if rules is None else rules
     entries = ",\n  ".join(
-        f"{json.dumps(name)}: {rule_script(rule)}" for name, rule in RULES.items() if name in wanted
+        f"{json.dumps(key)}: {rule_script(rule)}" for key, rule in chosen.items()
     )
     return f"(function ({_RUNTIME}) {{\n  return {{\n  {entries}\n  }};\n}})({RUNTIME_NAME})"
+
+
+def rules_of(nodes: Iterable[Value]) -> dict[Rule, str]:
+    """A key for each rule that made one of ``nodes``, in order of first use: its name, or, for
+    a second rule of the same name (one made outside the table), the name and a number, so no
+    node runs another rule's text."""
+    keys: dict[Rule, str] = {}
+    taken: set[str] = set()
+    for node in nodes:
+        rule = node.rule
+        if rule is None or rule in keys:
+            continue
+        key, count = rule.name, 1
+        while key in taken:
+            count += 1
+            key = f"{rule.name}#{count}"
+        keys[rule] = key
+        taken.add(key)
+    return keys
 
 
 def _json_number(x: float) -> float | str:
@@ -239,18 +255,26 @@ def program(root: Value) -> tuple[list[Value], dict[str, object]]:
     """The graph of ``root`` as a program, and its nodes (:func:`autograd.trace.graph_nodes`),
     each node being its position in that list.
 
-    The program, JSON data for the runtime's ``run``: ``ops`` (each node's rule name, None for
-    a leaf), ``inputs`` (the positions of its inputs), ``constant`` (whether it is a Constant,
-    which takes no gradient), ``data`` (each leaf's number, None for a node made by an op),
-    ``start`` (what its gradient's sum starts from, as :func:`autograd.graph.start_as_backward`
-    says now: 0 for a node made by an op, what a leaf's grad holds; None for a Constant),
-    ``order`` (the nodes that pass gradients on, in the order of the engine's backward pass)
-    and ``root``. inf and nan are written as the strings ``"inf"``, ``"-inf"``, ``"nan"``.
+    The program is JSON data for the runtime's ``run``:
+
+    - ``ops``: the key of each node's rule in :func:`rules_of` (its name, for a rule of the
+      table); None for a leaf;
+    - ``inputs``: the positions of each node's inputs;
+    - ``constant``: whether it is a Constant, which takes no gradient;
+    - ``data``: each leaf's number; None for a node made by an op;
+    - ``start``: what its gradient's sum starts from, as
+      :func:`autograd.graph.start_as_backward` says now: 0 for a node made by an op, what a
+      leaf's grad holds; None for a Constant;
+    - ``order``: the nodes that pass gradients on, in the order of the engine's backward pass;
+    - ``root``: the root's position.
+
+    inf and nan are written as the strings ``"inf"``, ``"-inf"`` and ``"nan"``.
     """
     nodes = graph_nodes(root)
     position = {node: index for index, node in enumerate(nodes)}
+    keys = rules_of(nodes)
     data: dict[str, object] = {
-        "ops": [node.op if node.parents else None for node in nodes],
+        "ops": [None if node.rule is None else keys[node.rule] for node in nodes],
         "inputs": [[position[parent] for parent in node.parents] for node in nodes],
         "constant": [isinstance(node, Constant) for node in nodes],
         "data": [None if node.parents else _json_number(node.data) for node in nodes],
@@ -269,11 +293,11 @@ def program_script(root: Value, variable: str = "chainruleProgram") -> str:
     ``var <variable> = {program, rules}``. ``chainruleRuntime.run(p.program, p.rules, leaves)``
     then recomputes it from the leaves' numbers (``chainruleRuntime.recorded(p.program)`` gives
     the recorded ones)."""
-    _, data = program(root)
-    ops = {op for op in data["ops"] if isinstance(op, str)}  # type: ignore[attr-defined]
+    nodes, data = program(root)
+    rules = {key: rule for rule, key in rules_of(nodes).items()}
     return (
         f"{runtime()}\nvar {variable} = {{program: {script_json(data)}, "
-        f"rules: {rules_script(ops)}}};\n"
+        f"rules: {rules_script(rules)}}};\n"
     )
 
 

@@ -21,7 +21,15 @@ from string import Template
 
 from autograd.draw import DEFAULT_MAX_NODES, Graph, draw_grad_rows, node_ids
 from autograd.graph import Frame, start_as_backward
-from autograd.javascript import checked_for_html, program, rules_script, runtime, script_json
+from autograd.javascript import (
+    TranslationError,
+    checked_for_html,
+    program,
+    rules_of,
+    rules_script,
+    runtime,
+    script_json,
+)
 from autograd.trace import (
     backward_steps,
     chain_rule_line,
@@ -202,6 +210,7 @@ LIVE_TEXTS: dict[str, dict[str, str]] = {
         "invalid": "{name}: expected a finite number such as 0.35, got \u201c{text}\u201d; "
         "nothing was changed.",
         "failed": "{name}: with this number an op fails ({error}); nothing was changed.",
+        "unavailable": "Values cannot be edited on this page: {reason}",
     },
     "zh": {
         "heading": "修改输入",
@@ -212,6 +221,7 @@ LIVE_TEXTS: dict[str, dict[str, str]] = {
         "reset_hint": "恢复原来记录的值和逐步演示",
         "invalid": "{name}：需要一个有限的数，例如 0.35，输入的却是“{text}”；没有做任何改动。",
         "failed": "{name}：用这个数时有一个运算出错（{error}）；没有做任何改动。",
+        "unavailable": "这个页面上的值不能修改：{reason}",
     },
 }
 """The words of the live-values panel in each language of the player."""
@@ -238,10 +248,14 @@ def _live_script(root: Value, precision: int, lang: str) -> str:
         "precision": precision,
         "words": LIVE_TEXTS[lang],
     }
-    ops = {node.op for node in nodes if node.parents}
+    try:
+        rules = rules_script({key: rule for rule, key in rules_of(nodes).items()})
+    except TranslationError as error:  # a rule made outside the table: the page goes without
+        page["unavailable"] = LIVE_TEXTS[lang]["unavailable"].format(reason=error)
+        rules = "null"
     script = (
         f"{runtime()}\nvar chainruleLive = {{program: {script_json(data)},\n"
-        f"rules: {rules_script(ops)},\npage: {script_json(page)}}};\n{_LIVE_SCRIPT}"
+        f"rules: {rules},\npage: {script_json(page)}}};\n{_LIVE_SCRIPT}"
     )
     return checked_for_html(script)
 

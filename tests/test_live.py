@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from autograd import Constant, Value, step_through
+from autograd import Constant, Rule, Value, apply, step_through
 from autograd.trace import graph_nodes
 from nn import seed
 
@@ -233,3 +233,33 @@ def test_the_page_is_the_same_in_every_run_and_carries_the_rules_it_uses() -> No
     assert '"relu"' not in first  # only the rules of the graph
     assert first.count("var chainruleRuntime") == 1
     assert "$live" not in first
+
+
+SOFTSIGN = Rule(
+    "softsign", "x / (1.0 + abs(x))", grads=("1.0 / ((1.0 + abs(x)) * (1.0 + abs(x)))",)
+)
+
+
+@needs_browser
+def test_a_rule_made_outside_the_table_is_recomputed_from_its_own_text(browser: Any) -> None:
+    def build(number: float) -> Value:
+        x = Value(number, label="x")
+        out = apply(SOFTSIGN, x * x)
+        out.label = "out"
+        return out
+
+    player, page = _open(browser, build(0.3))
+    page.fill("input[aria-label='x']", "-2")
+    fresh = build(-2.0)
+    fresh.backward()
+    ids = {new: player.graph.ids[old] for new, old in zip(graph_nodes(fresh), player.graph.ids)}
+    assert _differences(page.evaluate(SHOWN), _expected(fresh, ids)) == []
+    assert page.problems == []
+
+
+def test_a_rule_without_javascript_leaves_the_page_without_fields_and_says_why() -> None:
+    halve_down = Rule("halve_down", "x // 2.0", grads=("0.0",))
+    x = Value(5.0, label="x")
+    page = step_through(apply(halve_down, x) * x).html
+    assert "Values cannot be edited on this page: rule 'halve_down'" in page
+    assert "FloorDiv" in page

@@ -34,6 +34,21 @@
   }
 
   // --- the panel --------------------------------------------------------------------------------
+  var help = document.getElementById("help");
+  function place(panel) {
+    if (help && help.parentNode === viewport.parentNode) {
+      help.parentNode.insertBefore(panel, help);
+    } else {
+      viewport.parentNode.insertBefore(panel, viewport.nextSibling);
+    }
+  }
+  if (page.unavailable) {  // a rule with no JavaScript: say so, and offer no fields
+    var note = element("details", {id: "live"});
+    note.appendChild(element("summary", {}, words.heading));
+    note.appendChild(element("p", {id: "live-status", role: "status"}, page.unavailable));
+    place(note);
+    return;
+  }
   var panel = element("details", {id: "live"});
   panel.open = page.fields.length <= 12;  // a large network's weights wait behind the summary
   panel.appendChild(element("summary", {}, words.heading));
@@ -61,12 +76,7 @@
   bar.appendChild(status);
   bar.appendChild(reset);
   panel.appendChild(bar);
-  var help = document.getElementById("help");
-  if (help && help.parentNode === viewport.parentNode) {
-    help.parentNode.insertBefore(panel, help);
-  } else {
-    viewport.parentNode.insertBefore(panel, viewport.nextSibling);
-  }
+  place(panel);
 
   // The player's keys (arrows and the like) are not for these fields, and while the page shows
   // edited values they would step a drawing that is out of sight.
