@@ -15,7 +15,7 @@ import pytest
 
 from autograd import Constant, Rule, Value, apply, step_through
 from autograd.trace import graph_nodes
-from nn import seed
+from nn import MLP, seed
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 needs_browser = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed")
@@ -224,6 +224,25 @@ def test_on_a_phone_the_fields_fit_the_width_and_chinese_has_its_words(browser: 
         "#live input", "e => e.map(i => { const r = i.getBoundingClientRect(); return r.right; })"
     ):
         assert box <= 390
+
+
+@needs_browser
+@pytest.mark.parametrize("width", [390, 1280])
+def test_long_parameter_names_show_whole_and_fit_the_width(browser: Any, width: int) -> None:
+    model = MLP(2, [3, 1])
+    for name, parameter in model.named_parameters():
+        parameter.label = name  # layers.0.neurons.2.w.1 and the like
+    prediction = model([0.3, -0.8])
+    assert isinstance(prediction, Value)
+    _, page = _open(browser, prediction, width=width, height=800)
+    assert set(page.eval_on_selector_all("#live input", "e => e.map(i => i.ariaLabel)")) == {
+        name for name, _ in model.named_parameters()
+    }
+    cut = page.eval_on_selector_all(
+        ".live-name", "e => e.filter(n => n.scrollWidth > n.clientWidth).map(n => n.textContent)"
+    )
+    assert cut == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
 
 
 def test_the_page_is_the_same_in_every_run_and_carries_the_rules_it_uses() -> None:

@@ -55,10 +55,11 @@
   panel.appendChild(element("p", {id: "live-hint"}, words.hint));
   var grid = element("div", {id: "live-fields"});
   var inputs = page.fields.map(function (field) {
-    var label = element("label", {"class": "live-field"});
-    // A long name spans more columns, so that it shows whole (the end tells weights apart).
-    var span = Math.min(3, Math.ceil(field.name.length / 16));
-    if (span > 1) { label.style.gridColumn = "span " + span; }
+    // A long name takes two or three columns (a whole row on a phone), so that it shows
+    // whole: its end tells weights apart (layers.0.neurons.3.w.0, ...w.1).
+    var columns = Math.min(3, Math.ceil(field.name.length / 16));
+    var size = columns === 3 ? " live-longer" : columns === 2 ? " live-long" : "";
+    var label = element("label", {"class": "live-field" + size});
     label.appendChild(element("span", {"class": "live-name", title: field.name}, field.name));
     var input = element("input", {type: "text", value: field.text, "aria-label": field.name,
                                   spellcheck: "false", autocomplete: "off",
@@ -77,6 +78,13 @@
   bar.appendChild(reset);
   panel.appendChild(bar);
   place(panel);
+
+  // Opening or closing the panel changes the room the graph has: the player frames its node
+  // again, as after any resize; the edited drawing keeps the root in view.
+  panel.addEventListener("toggle", function () {
+    if (copy === null) { window.dispatchEvent(new Event("resize")); } else { rootInView(); }
+  });
+  window.addEventListener("resize", function () { if (copy !== null) { rootInView(); } });
 
   // The player's keys (arrows and the like) are not for these fields, and while the page shows
   // edited values they would step a drawing that is out of sight.
@@ -143,6 +151,22 @@
     original.style.display = "none";
     original.parentNode.insertBefore(copy, original.nextSibling);
     setAside(true);
+    rootInView();
+  }
+
+  // Scrolls the graph's own viewport, and nothing else, so that the root's box of the edited
+  // drawing is in view, if it is not.
+  function rootInView() {
+    var box = copy.querySelector('[id="live-' + page.ids[program.root] + '"]');
+    if (!box) { return; }
+    var r = box.getBoundingClientRect(), v = viewport.getBoundingClientRect();
+    var left = r.left - v.left - viewport.clientLeft, top = r.top - v.top - viewport.clientTop;
+    if (left < 0 || left + r.width > viewport.clientWidth) {
+      viewport.scrollLeft += left - Math.max(0, (viewport.clientWidth - r.width) / 2);
+    }
+    if (top < 0 || top + r.height > viewport.clientHeight) {
+      viewport.scrollTop += top - Math.max(0, (viewport.clientHeight - r.height) / 2);
+    }
   }
 
   function write(result) {
