@@ -12,7 +12,7 @@ The derivative rules of every op live in one table, :mod:`autograd.ops`. The mod
 layers, each importing only those below it: ``numerics``, ``generated``, ``rule``, ``ops``,
 ``modes``, ``value``, ``record``, ``graph``, ``functions``, ``higher``, ``methods`` (which
 gives Value its op methods), then the features ``trace``, ``gradcheck``, ``render``, ``draw``,
-``player`` and ``compiler``.
+``javascript`` (a graph as a JavaScript program, for the player), ``player`` and ``compiler``.
 """
 
 from typing import TYPE_CHECKING

@@ -28,6 +28,15 @@ from typing import Protocol
 
 from autograd.draw import DEFAULT_MAX_NODES, Graph, check_drawing, draw_grad_rows, node_ids
 from autograd.graph import Frame, nodes_on_paths, start_as_backward
+from autograd.javascript import (
+    TranslationError,
+    checked_for_html,
+    program,
+    rules_of,
+    rules_script,
+    runtime,
+    script_json,
+)
 from autograd.rule import worked_value
 from autograd.trace import (
     backward_steps,
@@ -237,6 +246,71 @@ class _GradRows:
         return f"{_sum_text(terms, self.precision)} = {total}" if len(terms) > 1 else total
 
 
+# --- live values: the page recomputes every value and gradient when a leaf is edited -----------
+
+LIVE_TEXTS: dict[str, dict[str, str]] = {
+    "en": {
+        "heading": "Edit the inputs",
+        "hint": "Type a number into any field: every value and gradient in the graph is "
+        "recomputed at once.",
+        "edited": "The graph now shows edited values: every value and gradient recomputed in "
+        "your browser from the numbers above. The steps show the recorded numbers; Reset "
+        "returns to them.",
+        "reset": "Reset",
+        "reset_hint": "Restore the recorded values and the steps",
+        "invalid": "{name}: expected a finite number such as 0.35, got \u201c{text}\u201d; "
+        "nothing was changed.",
+        "failed": "{name}: with this number an op fails ({error}); nothing was changed.",
+        "unavailable": "Values cannot be edited on this page: {reason}",
+    },
+    "zh": {
+        "heading": "修改输入",
+        "hint": "在任一输入框中键入一个数：图中所有的值和梯度会立即重新计算。",
+        "edited": "图中现在显示的是修改后的值：所有的值和梯度都由上面的数在浏览器中重新计算。"
+        "逐步演示仍是原来记录的数；按“还原”回到它们。",
+        "reset": "还原",
+        "reset_hint": "恢复原来记录的值和逐步演示",
+        "invalid": "{name}：需要一个有限的数，例如 0.35，输入的却是“{text}”；没有做任何改动。",
+        "failed": "{name}：用这个数时有一个运算出错（{error}）；没有做任何改动。",
+        "unavailable": "这个页面上的值不能修改：{reason}",
+    },
+}
+"""The words of the live-values panel in each language of the player."""
+
+_LIVE_SCRIPT = resources.files("autograd").joinpath("templates/live.js").read_text("utf-8")
+
+
+def _live_script(root: Value, precision: int, lang: str) -> str:
+    """The page's live-values script: the runtime, the graph's program with the rules it uses
+    (:mod:`autograd.javascript`) and ``templates/live.js``, which gives every leaf that is not
+    a number operand (a weight, a named input) a field labelled with its name. Made before the
+    pass runs, so each sum starts where the pass starts it."""
+    nodes, data = program(root)
+    names = node_names(nodes, precision)
+    ids = node_ids(nodes)
+    fields = [
+        {"node": position, "name": names[node], "text": repr(node.data)}
+        for position, node in enumerate(nodes)
+        if not node.parents and (node.label or not isinstance(node, Constant))
+    ]
+    page = {
+        "ids": [ids[node] for node in nodes],
+        "fields": fields,
+        "precision": precision,
+        "words": LIVE_TEXTS[lang],
+    }
+    try:
+        rules = rules_script({key: rule for rule, key in rules_of(nodes).items()})
+    except TranslationError as error:  # a rule made outside the table: the page goes without
+        page["unavailable"] = LIVE_TEXTS[lang]["unavailable"].format(reason=error)
+        rules = "null"
+    script = (
+        f"{runtime()}\nvar chainruleLive = {{program: {script_json(data)},\n"
+        f"rules: {rules},\npage: {script_json(page)}}};\n{_LIVE_SCRIPT}"
+    )
+    return checked_for_html(script)
+
+
 class StepThrough:
     """The passes over a graph as a player: ``.html`` (a standalone page), ``.save(path)``,
     and display in Jupyter. ``.frames`` are the backward frames played, ``.graph`` the
@@ -442,6 +516,7 @@ def step_through(
             f"{type(optimizer).__name__!r}, which has none"
         )
     words = TEXTS[lang]
+    live = _live_script(root, precision, lang)
     nodes = graph_nodes(root)
     names = node_names(nodes, precision)
     all_ids = node_ids(nodes)
@@ -625,6 +700,7 @@ def step_through(
         lang=lang,
         svg=compact_svg(svg),
         frames=_script_safe_json(data),
+        live=live,
         **{**page_words, "title": html.escape(title), "focus": html.escape(focus)},
     )
     return StepThrough(page, frames, graph, title, updates=list(updates))

@@ -16,7 +16,8 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("autograd", "nn")
 LAYERS = [
     "numerics", "generated", "rule", "ops", "modes", "value", "record", "graph", "functions",
-    "higher", "methods", "trace", "gradcheck", "render", "draw", "player", "compiler",
+    "higher", "methods", "trace", "gradcheck", "render", "draw", "javascript", "player",
+    "compiler",
 ]  # fmt: skip
 """autograd's modules, bottom to top, as its package docstring lists them."""
 

@@ -1,6 +1,7 @@
 """Adding an op is one entry of the rule table: a copy of the packages with one entry added to
 ``autograd/ops.py``, as docs/how-to/add-an-op.md says, has the op as a method, a free function,
-drawn, compiled, differentiated twice, and tested by the table-driven tests."""
+drawn, compiled, differentiated twice, written as JavaScript for the player's live values, and
+tested by the table-driven tests."""
 
 from __future__ import annotations
 
@@ -62,7 +63,7 @@ def test_the_how_to_entry_adds_a_whole_op(tmp_path: Path) -> None:
     assert run.stdout.strip() == "ok", run.stderr
     tests = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-k", "softsign",
-         "tests/test_ops.py", "tests/test_methods.py"],
+         "tests/test_ops.py", "tests/test_methods.py", "tests/test_javascript.py"],
         cwd=tmp_path, env=environment, capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert tests.returncode == 0, tests.stdout[-3000:]

@@ -233,7 +233,7 @@ def test_a_script_label_adds_no_element() -> None:
     elements = _Elements()
     elements.feed(page)
     tags = [tag for tag, _ in elements.tags]
-    assert tags.count("script") == 2  # the frames and the player: none from the label
+    assert tags.count("script") == 3  # the frames, the player, live values: none from the label
     assert "img" not in tags
     assert not [name for _, attrs in elements.tags for name, _ in attrs if name.startswith("on")]
     assert any(evil in line for line in _chain_lines(page))  # the label is still there, as text
