@@ -11,15 +11,17 @@ escaped SVG (from Graphviz), as JSON with ``<``, ``>`` and ``&`` written as esca
 
 from __future__ import annotations
 
+import base64
 import html
 import json
 import math
 import os
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from string import Template
 
-from autograd.draw import DEFAULT_MAX_NODES, Graph, draw_grad_rows, node_ids
+from autograd.draw import DEFAULT_MAX_NODES, Graph, draw, draw_grad_rows, node_ids
 from autograd.graph import Frame, start_as_backward
 from autograd.trace import (
     backward_steps,
@@ -205,12 +207,30 @@ class StepThrough:
         target.write_text(self.html, encoding="utf-8")
         return target
 
+    @cached_property
+    def _picture(self) -> Graph:
+        """The graph as the pass leaves it, every box with its data and complete gradient: what
+        a notebook shows where it runs no script (drawn once, when first displayed)."""
+        root = list(self.graph.ids)[-1]  # the drawing lists each Value after its inputs
+        return draw(root, max_nodes=len(self.graph.ids))
+
     def _repr_html_(self) -> str:
-        # An iframe keeps the page's script and styles apart from the notebook's.
-        document = html.escape(self.html, quote=True)
+        """The player in an iframe (which keeps its script and styles apart from the notebook's)
+        over a picture of the graph in the same cell of a grid, the iframe on top. Where the
+        HTML is shown as it is (a trusted notebook, nbconvert's HTML) the player covers the
+        picture, which the ``aria-hidden`` hides from screen readers too; where a sanitizer
+        removes the iframe (an untrusted notebook, a static preview) the picture is left, in
+        a box that scrolls, and ``aria-hidden``, which such sanitizers drop, goes with it."""
+        page = html.escape(self.html, quote=True)
+        title = html.escape(self.title, quote=True)
+        png = base64.b64encode(self._picture.png()).decode("ascii")
         return (
-            f'<iframe srcdoc="{document}" style="width: 100%; height: 640px; border: 1px solid '
-            f'#d1d5db;" title="{html.escape(self.title, quote=True)}"></iframe>'
+            '<div style="display: grid; grid-template-columns: minmax(0, 1fr)">'
+            '<div style="grid-area: 1 / 1; overflow: auto; max-height: 640px" aria-hidden="true">'
+            f'<img src="data:image/png;base64,{png}" alt="{title}" '
+            'style="display: block; max-width: none"></div>'
+            f'<iframe srcdoc="{page}" title="{title}" style="grid-area: 1 / 1; width: 100%; '
+            'height: 640px; border: 1px solid #d1d5db; background: #ffffff"></iframe></div>'
         )
 
     def __repr__(self) -> str:
