@@ -7,6 +7,8 @@ import base64
 import re
 from html.parser import HTMLParser
 
+import nbformat
+import pytest
 from document import hand_derived_gradients
 
 from autograd import Value, step_through
@@ -76,3 +78,16 @@ def test_a_hostile_label_adds_no_element_to_the_output() -> None:
     assert [tag for tag, _, _ in elements] == ["div", "div", "img", "iframe"]
     assert not [name for _, attrs, _ in elements for name in attrs if name.startswith("on")]
     assert y.label in (elements[3][1]["title"] or "")  # as text, in the title
+
+
+def test_nbconvert_html_keeps_the_player() -> None:
+    nbconvert = pytest.importorskip("nbconvert", reason="nbconvert is not installed")
+    player = step_through(seed.loss_graph(seed.network()))
+    notebook = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("player", execution_count=1)
+    bundle = {"text/html": player._repr_html_(), "text/plain": repr(player)}
+    cell.outputs = [nbformat.v4.new_output("execute_result", data=bundle, execution_count=1)]
+    notebook.cells.append(cell)
+    body, _ = nbconvert.HTMLExporter().from_notebook_node(notebook)
+    frames = [attrs for tag, attrs, _ in _elements(body) if tag == "iframe"]
+    assert [frame["srcdoc"] for frame in frames] == [player.html]
