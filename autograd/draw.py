@@ -31,6 +31,9 @@ OP_SYMBOLS = {"add": "+", "sub": "−", "mul": "×", "div": "÷", "pow": "^", "n
 COLOURS = {"root": "#fde68a", "parameter": "#bfdbfe", "leaf": "#e5e7eb", "constant": "#ffffff"}
 HIGHLIGHT = "#dc2626"
 DEFAULT_MAX_NODES = 10_000
+PNG_DISPLAY_MAX_VALUES = 120
+"""The most Values whose drawing a notebook is given as PNG too: a PNG of MLP(2, [4, 4, 1]) (103
+Values) is about 650 KB and takes seconds to render, and both grow with the graph."""
 
 
 def _text(text: str) -> str:
@@ -93,12 +96,15 @@ class Graph:
     ) -> tuple[dict[str, str], dict[str, dict[str, bool]]]:
         """The drawing for Jupyter, as SVG and as PNG. A trusted notebook and nbconvert's HTML
         show the SVG; an untrusted notebook, which shows no SVG, shows the PNG, at its natural
-        size (``unconfined``) as JupyterLab shows the SVG."""
+        size (``unconfined``) as JupyterLab shows the SVG. A drawing of more than
+        ``PNG_DISPLAY_MAX_VALUES`` Values comes as SVG alone."""
         renderings: dict[str, Callable[[], str]] = {
             "image/svg+xml": self.svg,
             "image/png": lambda: base64.b64encode(self.png()).decode("ascii"),
             "text/plain": lambda: repr(self),
         }
+        if len(self.ids) > PNG_DISPLAY_MAX_VALUES:
+            del renderings["image/png"]
         data = {
             mime: make()
             for mime, make in renderings.items()

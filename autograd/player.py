@@ -21,7 +21,14 @@ from importlib import resources
 from pathlib import Path
 from string import Template
 
-from autograd.draw import DEFAULT_MAX_NODES, Graph, draw, draw_grad_rows, node_ids
+from autograd.draw import (
+    DEFAULT_MAX_NODES,
+    PNG_DISPLAY_MAX_VALUES,
+    Graph,
+    draw,
+    draw_grad_rows,
+    node_ids,
+)
 from autograd.graph import Frame, start_as_backward
 from autograd.trace import (
     backward_steps,
@@ -208,27 +215,41 @@ class StepThrough:
         return target
 
     @cached_property
-    def _picture(self) -> Graph:
+    def _picture(self) -> Graph | None:
         """The graph as the pass leaves it, every box with its data and complete gradient: what
-        a notebook shows where it runs no script (drawn once, when first displayed)."""
+        a notebook shows where it runs no script (drawn once, when first displayed); None for a
+        graph of more than ``PNG_DISPLAY_MAX_VALUES`` Values."""
+        if len(self.graph.ids) > PNG_DISPLAY_MAX_VALUES:
+            return None
         root = list(self.graph.ids)[-1]  # the drawing lists each Value after its inputs
         return draw(root, max_nodes=len(self.graph.ids))
 
     def _repr_html_(self) -> str:
         """The player in an iframe (which keeps its script and styles apart from the notebook's)
-        over a picture of the graph in the same cell of a grid, the iframe on top. Where the
+        over a picture of the graph, in the same cell of a grid, the iframe on top. Where the
         HTML is shown as it is (a trusted notebook, nbconvert's HTML) the player covers the
-        picture, which the ``aria-hidden`` hides from screen readers too; where a sanitizer
-        removes the iframe (an untrusted notebook, a static preview) the picture is left, in
-        a box that scrolls, and ``aria-hidden``, which such sanitizers drop, goes with it."""
+        picture, and ``aria-hidden`` hides it from screen readers too. Where a sanitizer removes
+        the iframe (an untrusted notebook, a static preview) the picture is left, in a box that
+        scrolls; such sanitizers also drop ``aria-hidden`` (JupyterLab's keeps no aria
+        attribute), so a screen reader reads the picture's text. A graph too large for a
+        picture leaves a sentence saying so instead."""
         page = html.escape(self.html, quote=True)
         title = html.escape(self.title, quote=True)
-        png = base64.b64encode(self._picture.png()).decode("ascii")
+        if self._picture is None:
+            under = (
+                f"<p>A graph of {len(self.graph.ids)} values, too large to show as a picture "
+                "here: run this cell to step through its backward pass.</p>"
+            )
+        else:
+            png = base64.b64encode(self._picture.png()).decode("ascii")
+            under = (
+                f'<img src="data:image/png;base64,{png}" alt="{title}" '
+                'style="display: block; max-width: none">'
+            )
         return (
             '<div style="display: grid; grid-template-columns: minmax(0, 1fr)">'
             '<div style="grid-area: 1 / 1; overflow: auto; max-height: 640px" aria-hidden="true">'
-            f'<img src="data:image/png;base64,{png}" alt="{title}" '
-            'style="display: block; max-width: none"></div>'
+            f"{under}</div>"
             f'<iframe srcdoc="{page}" title="{title}" style="grid-area: 1 / 1; width: 100%; '
             'height: 640px; border: 1px solid #d1d5db; background: #ffffff"></iframe></div>'
         )

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from autograd import Constant, RenderError, Value, draw
-from autograd.draw import COLOURS, draw_grad_rows
+from autograd.draw import COLOURS, PNG_DISPLAY_MAX_VALUES, draw_grad_rows
 from autograd.render import find_renderer, render
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
@@ -341,3 +341,16 @@ def test_any_label_is_shown_as_text(label: str, monkeypatch: pytest.MonkeyPatch)
     shown = "\n".join(text.text or "" for text in root.iter(f"{SVG_NS}text"))
     for line in label.split("\n"):
         assert line in shown
+
+
+def test_a_large_drawing_comes_to_jupyter_as_svg_alone() -> None:
+    x = Value(0.5, label="x")
+    for _ in range(PNG_DISPLAY_MAX_VALUES):
+        x = x.tanh()
+    graph = draw(x)
+    assert len(graph.ids) == PNG_DISPLAY_MAX_VALUES + 1
+    data, metadata = graph._repr_mimebundle_()
+    assert set(data) == {"image/svg+xml", "text/plain"}
+    assert metadata == {}
+    how_to = Path(__file__).resolve().parent.parent / "docs" / "how-to" / "draw.md"
+    assert f"more than {PNG_DISPLAY_MAX_VALUES} values" in how_to.read_text(encoding="utf-8")

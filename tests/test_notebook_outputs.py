@@ -6,12 +6,14 @@ from __future__ import annotations
 import base64
 import re
 from html.parser import HTMLParser
+from pathlib import Path
 
 import nbformat
 import pytest
 from document import hand_derived_gradients
 
 from autograd import Value, step_through
+from autograd.draw import PNG_DISPLAY_MAX_VALUES
 from nn import seed
 
 
@@ -91,3 +93,14 @@ def test_nbconvert_html_keeps_the_player() -> None:
     body, _ = nbconvert.HTMLExporter().from_notebook_node(notebook)
     frames = [attrs for tag, attrs, _ in _elements(body) if tag == "iframe"]
     assert [frame["srcdoc"] for frame in frames] == [player.html]
+
+
+def test_a_graph_too_large_for_a_picture_leaves_a_sentence_under_the_player() -> None:
+    x = Value(0.5, label="x")
+    for _ in range(PNG_DISPLAY_MAX_VALUES):
+        x = x.tanh()
+    shown = step_through(x)._repr_html_()
+    assert [tag for tag, _, _ in _elements(shown)] == ["div", "div", "p", "iframe"]
+    assert f"A graph of {PNG_DISPLAY_MAX_VALUES + 1} values, too large" in shown
+    how_to = Path(__file__).resolve().parent.parent / "docs" / "how-to" / "step-through.md"
+    assert f"up to {PNG_DISPLAY_MAX_VALUES} values" in how_to.read_text(encoding="utf-8")
