@@ -9,9 +9,10 @@ HTML-like label, so a label is always shown as the text it is and never read as 
 
 from __future__ import annotations
 
+import base64
 import html
 import os
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from pathlib import Path
 from typing import Literal
 
@@ -30,6 +31,9 @@ OP_SYMBOLS = {"add": "+", "sub": "−", "mul": "×", "div": "÷", "pow": "^", "n
 COLOURS = {"root": "#fde68a", "parameter": "#bfdbfe", "leaf": "#e5e7eb", "constant": "#ffffff"}
 HIGHLIGHT = "#dc2626"
 DEFAULT_MAX_NODES = 10_000
+PNG_DISPLAY_MAX_VALUES = 120
+"""The most Values whose drawing a notebook is given as PNG too: a PNG of MLP(2, [4, 4, 1]) (103
+Values) is about 650 KB and takes seconds to render, and both grow with the graph."""
 
 
 def _text(text: str) -> str:
@@ -47,19 +51,28 @@ def _kind(node: Value, root: Value) -> str:
 
 
 class Graph:
-    """A drawn graph: ``.dot`` (DOT text), ``.svg()``, ``.save(path)``, and rich display in
-    Jupyter. ``.ids`` maps each Value to the id of its node in the DOT and SVG."""
+    """A drawn graph: ``.dot`` (DOT text), ``.svg()``, ``.png()``, ``.save(path)``, and rich
+    display in Jupyter. ``.ids`` maps each Value to the id of its node in the DOT and SVG."""
 
     def __init__(self, dot: str, ids: dict[Value, str]) -> None:
         self.dot = dot
         self.ids = ids
         self._svg: str | None = None
+        self._png: bytes | None = None
 
     def svg(self) -> str:
         """The SVG text (rendered once, then kept)."""
         if self._svg is None:
             self._svg = render(self.dot, "svg").decode("utf-8")
         return self._svg
+
+    def png(self) -> bytes:
+        """The PNG bytes (rendered once, then kept): the same drawing at Graphviz's bitmap
+        resolution of 96 pixels per inch, so that one pixel is one CSS pixel and the picture
+        shows at the size the SVG shows (the SVG counts 72 points per inch)."""
+        if self._png is None:
+            self._png = render(self.dot, "png")
+        return self._png
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the drawing as ``.svg``, ``.png`` or ``.dot``, chosen by the path's suffix."""
@@ -70,7 +83,7 @@ class Graph:
         elif suffix == ".svg":
             target.write_text(self.svg(), encoding="utf-8")
         elif suffix == ".png":
-            target.write_bytes(render(self.dot, "png"))
+            target.write_bytes(self.png())
         else:
             raise ValueError(f"save writes .svg, .png or .dot files, got {target.name!r}")
         return target
@@ -78,8 +91,27 @@ class Graph:
     def _repr_svg_(self) -> str:
         return self.svg()
 
-    def _repr_mimebundle_(self, include: object = None, exclude: object = None) -> dict[str, str]:
-        return {"image/svg+xml": self.svg(), "text/plain": repr(self)}
+    def _repr_mimebundle_(
+        self, include: Collection[str] | None = None, exclude: Collection[str] | None = None
+    ) -> tuple[dict[str, str], dict[str, dict[str, bool]]]:
+        """The drawing for Jupyter, as SVG and as PNG. A trusted notebook and nbconvert's HTML
+        show the SVG; an untrusted notebook, which shows no SVG, shows the PNG, at its natural
+        size (``unconfined``) as JupyterLab shows the SVG. A drawing of more than
+        ``PNG_DISPLAY_MAX_VALUES`` Values comes as SVG alone."""
+        renderings: dict[str, Callable[[], str]] = {
+            "image/svg+xml": self.svg,
+            "image/png": lambda: base64.b64encode(self.png()).decode("ascii"),
+            "text/plain": lambda: repr(self),
+        }
+        if len(self.ids) > PNG_DISPLAY_MAX_VALUES:
+            del renderings["image/png"]
+        data = {
+            mime: make()
+            for mime, make in renderings.items()
+            if (include is None or mime in include) and (exclude is None or mime not in exclude)
+        }
+        metadata = {"image/png": {"unconfined": True}} if "image/png" in data else {}
+        return data, metadata
 
     def __repr__(self) -> str:
         return f"<Graph of {len(self.ids)} values>"

@@ -15,18 +15,28 @@ escaped SVG (from Graphviz), as JSON with ``<``, ``>`` and ``&`` written as esca
 from __future__ import annotations
 
 import ast
+import base64
 import html
 import json
 import math
 import os
 import re
 from collections.abc import Sequence
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from string import Template
 from typing import Protocol
 
-from autograd.draw import DEFAULT_MAX_NODES, Graph, check_drawing, draw_grad_rows, node_ids
+from autograd.draw import (
+    DEFAULT_MAX_NODES,
+    PNG_DISPLAY_MAX_VALUES,
+    Graph,
+    check_drawing,
+    draw,
+    draw_grad_rows,
+    node_ids,
+)
 from autograd.graph import Frame, nodes_on_paths, start_as_backward
 from autograd.javascript import (
     TranslationError,
@@ -338,12 +348,44 @@ class StepThrough:
         target.write_text(self.html, encoding="utf-8")
         return target
 
+    @cached_property
+    def _picture(self) -> Graph | None:
+        """The graph as the pass leaves it, every box with its data and complete gradient: what
+        a notebook shows where it runs no script (drawn once, when first displayed); None for a
+        graph of more than ``PNG_DISPLAY_MAX_VALUES`` Values."""
+        if len(self.graph.ids) > PNG_DISPLAY_MAX_VALUES:
+            return None
+        root = list(self.graph.ids)[-1]  # the drawing lists each Value after its inputs
+        return draw(root, max_nodes=len(self.graph.ids))
+
     def _repr_html_(self) -> str:
-        # An iframe keeps the page's script and styles apart from the notebook's.
-        document = html.escape(self.html, quote=True)
+        """The player in an iframe (which keeps its script and styles apart from the notebook's)
+        over a picture of the graph, in the same cell of a grid, the iframe on top. Where the
+        HTML is shown as it is (a trusted notebook, nbconvert's HTML) the player covers the
+        picture, and ``aria-hidden`` hides it from screen readers too. Where a sanitizer removes
+        the iframe (an untrusted notebook, a static preview) the picture is left, in a box that
+        scrolls; such sanitizers also drop ``aria-hidden`` (JupyterLab's keeps no aria
+        attribute), so a screen reader reads the picture's text. A graph too large for a
+        picture leaves a sentence saying so instead."""
+        page = html.escape(self.html, quote=True)
+        title = html.escape(self.title, quote=True)
+        if self._picture is None:
+            under = (
+                f"<p>A graph of {len(self.graph.ids)} values, too large to show as a picture "
+                "here: run this cell to step through its backward pass.</p>"
+            )
+        else:
+            png = base64.b64encode(self._picture.png()).decode("ascii")
+            under = (
+                f'<img src="data:image/png;base64,{png}" alt="{title}" '
+                'style="display: block; max-width: none">'
+            )
         return (
-            f'<iframe srcdoc="{document}" style="width: 100%; height: 640px; border: 1px solid '
-            f'#d1d5db;" title="{html.escape(self.title, quote=True)}"></iframe>'
+            '<div style="display: grid; grid-template-columns: minmax(0, 1fr)">'
+            '<div style="grid-area: 1 / 1; overflow: auto; max-height: 640px" aria-hidden="true">'
+            f"{under}</div>"
+            f'<iframe srcdoc="{page}" title="{title}" style="grid-area: 1 / 1; width: 100%; '
+            'height: 640px; border: 1px solid #d1d5db; background: #ffffff"></iframe></div>'
         )
 
     def __repr__(self) -> str:

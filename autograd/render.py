@@ -1,5 +1,9 @@
 """Turning DOT into SVG or PNG: find a Graphviz ``dot`` and run it.
 
+Both renderers chainrule knows write both formats: graphviz-pure (its own PNG writer) and a
+system Graphviz built with cairo (Debian's is). A PNG is the same for the same DOT and
+renderer, byte for byte; two renderers lay a graph out a little differently.
+
 The renderer is, in order: the program named by the ``CHAINRULE_DOT`` environment variable; the
 system ``dot`` if it is on PATH; the ``graphviz-pure`` program installed with chainrule, looked
 up beside the running Python (a notebook kernel often runs without its environment's ``bin`` on
@@ -69,5 +73,11 @@ def render(dot_source: str, output_format: str = "svg", renderer: str | None = N
         raise RenderError(f"could not run {program}: {error}") from None
     if result.returncode != 0:
         message = result.stderr.decode("utf-8", "replace").strip()
+        if "not recognized" in message:  # Graphviz's word for a format it was built without
+            raise RenderError(
+                f"{program} cannot write {output_format} ({message.splitlines()[0]}). The "
+                f"graphviz-pure installed with chainrule writes svg and png: set "
+                f"{ENVIRONMENT_VARIABLE} to it, or install a Graphviz built with {output_format}."
+            )
         raise RenderError(f"{program} -T{output_format} failed ({result.returncode}): {message}")
     return result.stdout

@@ -5,12 +5,16 @@
 Each notebook runs top to bottom in a fresh kernel of the running Python, with this folder as its
 working directory. Timing metadata is not recorded, so that a re-run changes only what the code
 computes; every random generator in the notebooks is seeded, so that is nothing but tqdm's
-progress bars.
+progress bars. ``make notebooks`` draws with the graphviz-pure installed beside this Python
+(unless CHAINRULE_DOT names another renderer), so that the committed pictures do not change with
+the Graphviz a machine happens to have.
 """
 
 from __future__ import annotations
 
+import os
 import sys
+import sysconfig
 from pathlib import Path
 
 import nbformat
@@ -37,6 +41,9 @@ def execute(path: Path) -> nbformat.NotebookNode:
 
 
 def main(names: list[str]) -> None:
+    os.environ.setdefault(
+        "CHAINRULE_DOT", str(Path(sysconfig.get_path("scripts")) / "graphviz-pure")
+    )
     paths = [HERE / name for name in names] if names else NOTEBOOKS
     for path in paths:
         print(f"executing {path.name}")

@@ -1,7 +1,9 @@
-"""Drawing: DOT structure, SVG through each renderer, byte-identical output, safe labels."""
+"""Drawing: DOT structure, SVG and PNG through each renderer, byte-identical output, safe
+labels, and what Jupyter is given to show."""
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 import shutil
@@ -9,12 +11,13 @@ import subprocess
 import sys
 import textwrap
 import xml.etree.ElementTree as ET
+import zlib
 from pathlib import Path
 
 import pytest
 
 from autograd import Constant, RenderError, Value, draw
-from autograd.draw import draw_grad_rows
+from autograd.draw import COLOURS, PNG_DISPLAY_MAX_VALUES, draw_grad_rows
 from autograd.render import find_renderer, render
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
@@ -180,17 +183,103 @@ def test_save_by_suffix(tmp_path: Path) -> None:
     assert graph.save(tmp_path / "g.dot").read_text() == graph.dot
     assert graph.save(tmp_path / "g.svg").read_text() == graph.svg()
     assert (tmp_path / "g.png").exists() is False
-    assert graph.save(tmp_path / "g.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    assert graph.save(tmp_path / "g.png").read_bytes() == graph.png()
     with pytest.raises(ValueError, match=r"\.svg, \.png or \.dot"):
         graph.save(tmp_path / "g.pdf")
+
+
+def _renderer(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Draw with ``name``: graphviz-pure (no system dot on PATH) or the system ``dot``."""
+    if name == "dot" and shutil.which("dot") is None:
+        pytest.skip("the system Graphviz `dot` is not installed")
+    if name == "graphviz-pure":
+        monkeypatch.setenv("PATH", "")
+
+
+def _png_pixels(png: bytes) -> tuple[int, int, set[tuple[int, int, int]]]:
+    """Width, height and the set of RGB colours of an 8-bit RGB or RGBA PNG, decoded by the
+    PNG specification's own steps (chunks, zlib, the five scanline filters)."""
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    chunks, position = {}, 8
+    while position < len(png):
+        size = int.from_bytes(png[position : position + 4], "big")
+        kind = png[position + 4 : position + 8]
+        chunks[kind] = chunks.get(kind, b"") + png[position + 8 : position + 8 + size]
+        position += 12 + size
+    header = chunks[b"IHDR"]
+    width, height = int.from_bytes(header[0:4], "big"), int.from_bytes(header[4:8], "big")
+    depth, colour_type, interlace = header[8], header[9], header[12]
+    assert (depth, interlace) == (8, 0)
+    channels = {2: 3, 6: 4}[colour_type]
+    raw = zlib.decompress(chunks[b"IDAT"])
+    stride = width * channels
+    previous = bytearray(stride)
+    colours = set()
+    for row in range(height):
+        start = row * (stride + 1)
+        kind, line = raw[start], bytearray(raw[start + 1 : start + 1 + stride])
+        for i in range(stride):
+            left = line[i - channels] if i >= channels else 0
+            up, up_left = previous[i], previous[i - channels] if i >= channels else 0
+            if kind == 1:
+                line[i] = (line[i] + left) & 255
+            elif kind == 2:
+                line[i] = (line[i] + up) & 255
+            elif kind == 3:
+                line[i] = (line[i] + (left + up) // 2) & 255
+            elif kind == 4:
+                guess = left + up - up_left
+                nearest = min((abs(guess - left), 0, left), (abs(guess - up), 1, up),
+                              (abs(guess - up_left), 2, up_left))[2]  # fmt: skip
+                line[i] = (line[i] + nearest) & 255
+        colours.update((line[i], line[i + 1], line[i + 2]) for i in range(0, stride, channels))
+        previous = line
+    return width, height, colours
+
+
+def _hex(colour: str) -> tuple[int, int, int]:
+    return int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16)
+
+
+@pytest.mark.parametrize("renderer", ["graphviz-pure", "dot"])
+def test_png_is_the_drawing_at_the_size_the_svg_shows(
+    renderer: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _renderer(renderer, monkeypatch)
+    graph = draw(_graph()[2], highlight=_graph()[0])
+    svg = _parse_svg(graph.svg())
+    width, height, colours = _png_pixels(graph.png())
+    # The SVG counts 72 points an inch; a bitmap from Graphviz has 96 pixels an inch.
+    points = [float(svg.get(side, "").removesuffix("pt")) for side in ("width", "height")]
+    assert abs(width - points[0] * 96 / 72) <= 2
+    assert abs(height - points[1] * 96 / 72) <= 2
+    # The fills of the root (amber), the parameters (blue) and the leaves are painted.
+    for colour in (COLOURS["root"], COLOURS["parameter"]):
+        assert _hex(colour) in colours, colour
+
+
+def test_a_renderer_without_png_is_named_with_what_to_do(tmp_path: Path) -> None:
+    """A Graphviz built without cairo has no PNG writer; it answers as this stand-in does."""
+    stand_in = tmp_path / "dot"
+    stand_in.write_text(
+        "#!/bin/sh\necho 'Format: \"png\" not recognized. Use one of: dot svg' >&2\nexit 1\n"
+    )
+    stand_in.chmod(0o755)
+    with pytest.raises(RenderError, match=r"cannot write png .*set CHAINRULE_DOT"):
+        render(draw(_graph()[2]).dot, "png", str(stand_in))
 
 
 def test_jupyter_display() -> None:
     graph = draw(_graph()[2])
     assert graph._repr_svg_() == graph.svg()
-    bundle = graph._repr_mimebundle_()
-    assert bundle["image/svg+xml"] == graph.svg()
-    assert bundle["text/plain"] == "<Graph of 5 values>"
+    data, metadata = graph._repr_mimebundle_()
+    assert data["image/svg+xml"] == graph.svg()
+    assert base64.b64decode(data["image/png"], validate=True) == graph.png()
+    assert data["text/plain"] == "<Graph of 5 values>"
+    assert metadata == {"image/png": {"unconfined": True}}  # natural size, as the SVG shows
+    only_text, no_metadata = graph._repr_mimebundle_(include={"text/plain"})
+    assert (only_text, no_metadata) == ({"text/plain": "<Graph of 5 values>"}, {})
+    assert set(graph._repr_mimebundle_(exclude={"image/png"})[0]) == {"image/svg+xml", "text/plain"}
 
 
 PROGRAM = textwrap.dedent(
@@ -206,13 +295,17 @@ PROGRAM = textwrap.dedent(
     out = sum(nodes[-12:], Value(0.0))
     out.backward()
     graph = draw(out)
-    digest = lambda text: hashlib.sha256(text.encode()).hexdigest()
-    print(digest(graph.dot), digest(graph.svg()))
+    digest = lambda data: hashlib.sha256(data).hexdigest()
+    print(digest(graph.dot.encode()), digest(graph.svg().encode()), digest(graph.png()))
     """
 )
 
 
-def test_dot_and_svg_are_byte_identical_across_processes_and_hash_seeds() -> None:
+@pytest.mark.parametrize("renderer", ["graphviz-pure", "dot"])
+def test_dot_svg_and_png_are_byte_identical_across_processes_and_hash_seeds(
+    renderer: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _renderer(renderer, monkeypatch)
     digests = set()
     for seed in ("0", "1", "4242"):
         env = {**os.environ, "PYTHONHASHSEED": seed}
@@ -248,3 +341,16 @@ def test_any_label_is_shown_as_text(label: str, monkeypatch: pytest.MonkeyPatch)
     shown = "\n".join(text.text or "" for text in root.iter(f"{SVG_NS}text"))
     for line in label.split("\n"):
         assert line in shown
+
+
+def test_a_large_drawing_comes_to_jupyter_as_svg_alone() -> None:
+    x = Value(0.5, label="x")
+    for _ in range(PNG_DISPLAY_MAX_VALUES):
+        x = x.tanh()
+    graph = draw(x)
+    assert len(graph.ids) == PNG_DISPLAY_MAX_VALUES + 1
+    data, metadata = graph._repr_mimebundle_()
+    assert set(data) == {"image/svg+xml", "text/plain"}
+    assert metadata == {}
+    how_to = Path(__file__).resolve().parent.parent / "docs" / "how-to" / "draw.md"
+    assert f"more than {PNG_DISPLAY_MAX_VALUES} values" in how_to.read_text(encoding="utf-8")

@@ -1,0 +1,264 @@
+"""Notebook 01 in a real JupyterLab, driven by Playwright in Chromium, as a learner opens it.
+
+A freshly opened notebook is untrusted: JupyterLab shows no SVG and passes HTML through its
+sanitizer, which drops iframes and scripts. There the drawing must show as its PNG and the
+player as the picture under it, not as a repr or an empty box. Once every cell has run, the
+outputs are trusted: the drawing is the SVG and the player plays in its iframe, stepped with its
+buttons and the arrow keys.
+
+The server runs on a free port of 127.0.0.1 with a token, in a temporary folder that holds its
+own configuration, settings and trust database, with news and update checks off; the test fails
+if the page asks any other host for anything. Skips, saying which, where Chromium, the
+playwright package or JupyterLab is absent; CI installs all three (Debian's chromium, no browser
+download)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed")
+sync_api = pytest.importorskip(
+    "playwright.sync_api", reason="the playwright package is not installed"
+)
+pytest.importorskip("jupyterlab", reason="JupyterLab is not installed (pip install jupyterlab)")
+
+NOTEBOOK = (
+    Path(__file__).resolve().parent.parent / "notebooks" / "01_the_document_step_by_step.ipynb"
+)
+FLAGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+START_SECONDS = 90
+RUN_SECONDS = 90
+
+GRAPH_CELL = "autograd.draw(loss, grads=False)"
+PLAYER_CELL = "autograd.step_through("
+COUNTER = re.compile(r"^step (\d+) of (\d+)$")
+
+SETTINGS = {
+    # No announcements or update checks: the page asks nothing of other hosts.
+    "@jupyterlab/apputils-extension/notification": {"fetchNews": "false", "checkForUpdates": False},
+    # Every cell in the page, scrolled into view or not, so that each can be looked at.
+    "@jupyterlab/notebook-extension/tracker": {"windowingMode": "none"},
+}
+SERVER_CONFIG = {
+    "ServerApp": {"ip": "127.0.0.1", "open_browser": False, "allow_root": True, "port_retries": 0},
+    "LabApp": {
+        "news_url": None,
+        "check_for_updates_class": "jupyterlab.handlers.announcements.NeverCheckForUpdate",
+        "extension_manager": "readonly",
+    },
+}
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def jupyter_lab(folder: Path) -> Iterator[str]:
+    """A JupyterLab serving ``folder``; yields its URL, with the token as its query."""
+    home = folder.parent / f"{folder.name}-jupyter"
+    for name, values in SETTINGS.items():
+        path = home / "settings" / f"{name}.jupyterlab-settings"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(values), encoding="utf-8")
+    (home / "config").mkdir()
+    (home / "config" / "jupyter_server_config.json").write_text(json.dumps(SERVER_CONFIG))
+    env = {
+        **os.environ,
+        "JUPYTER_CONFIG_DIR": str(home / "config"),
+        "JUPYTER_DATA_DIR": str(home / "data"),  # a trust database that trusts nothing yet
+        "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
+        "JUPYTERLAB_SETTINGS_DIR": str(home / "settings"),
+        "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"),
+    }
+    port, token = _free_port(), secrets.token_hex(16)
+    log = (home / "server.log").open("w", encoding="utf-8")
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "jupyterlab",
+            f"--port={port}",
+            f"--ServerApp.root_dir={folder}",
+            f"--IdentityProvider.token={token}",
+        ],
+        env=env,
+        cwd=folder,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + START_SECONDS
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2):
+                    break
+            except (urllib.error.URLError, OSError):
+                if server.poll() is not None or time.monotonic() > deadline:
+                    log_text = (home / "server.log").read_text(encoding="utf-8")
+                    pytest.fail(f"JupyterLab did not start on {url}:\n{log_text[-3000:]}")
+                time.sleep(0.2)
+        yield f"{url}/lab/tree/{NOTEBOOK.name}?token={token}"
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    folder = tmp_path_factory.mktemp("lab")
+    shutil.copy(NOTEBOOK, folder / NOTEBOOK.name)  # as committed: executed, never trusted here
+    with jupyter_lab(folder) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@contextmanager
+def opened(browser: Any, lab: str) -> Iterator[Any]:
+    """The notebook open in a new page; on leaving, no request went to another host."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    elsewhere: list[str] = []
+    page.on(
+        "request",
+        lambda r: (
+            None if r.url.startswith(("http://127.0.0.1:", "data:")) else elsewhere.append(r.url)
+        ),
+    )
+    page.goto(lab)
+    page.locator(".jp-CodeCell", has_text=PLAYER_CELL).locator(".jp-OutputArea-output").wait_for()
+    try:
+        yield page
+    finally:
+        page.close()
+    assert elsewhere == []
+
+
+def _output(page: Any, cell_text: str) -> Any:
+    return page.locator(".jp-CodeCell", has_text=cell_text).locator(".jp-OutputArea-output")
+
+
+def _shown_image(image: Any) -> dict[str, Any]:
+    """The picture as the page shows it: its size in the file and on the screen, and what
+    lies on top of its middle."""
+    image.scroll_into_view_if_needed()
+    return image.evaluate(  # type: ignore[no-any-return]
+        """img => {
+          const box = img.getBoundingClientRect();
+          const x = box.left + Math.min(box.width, img.parentElement.clientWidth) / 2;
+          const y = box.top + Math.min(box.height, img.parentElement.clientHeight) / 2;
+          return {complete: img.complete, width: img.naturalWidth, height: img.naturalHeight,
+                  shownWidth: box.width, shownHeight: box.height, src: img.src.split(",")[0],
+                  onTop: document.elementFromPoint(x, y).tagName};
+        }"""
+    )
+
+
+def test_a_fresh_untrusted_notebook_shows_the_graph_and_the_player_as_pictures(
+    browser: Any, lab: str
+) -> None:
+    with opened(browser, lab) as page:
+        graph = _output(page, GRAPH_CELL)
+        # Untrusted: the PNG of the drawing, not its SVG (which JupyterLab does not show) nor
+        # the text <Graph of 26 values>.
+        assert graph.get_attribute("data-mime-type") == "image/png"
+        assert "<Graph of" not in graph.inner_text()
+        picture = _shown_image(graph.locator("img"))
+        assert picture["complete"]
+        assert picture["src"] == "data:image/png;base64"
+        # Shown at its natural size: one pixel a pixel, the text as large as the SVG's.
+        assert picture["shownWidth"] == picture["width"] > 1000
+
+        player = _output(page, PLAYER_CELL)
+        assert player.locator("iframe").count() == 0  # the sanitizer removed the player
+        picture = _shown_image(player.locator("img"))
+        assert picture["complete"]
+        assert picture["src"] == "data:image/png;base64"
+        assert picture["width"] > 1000
+        assert picture["shownHeight"] > 100
+        assert picture["onTop"] == "IMG"  # nothing covers it
+        assert "<StepThrough" not in player.inner_text()
+
+
+def _counter(frame: Any) -> tuple[int, int]:
+    match = COUNTER.match(frame.get_by_text(COUNTER).inner_text())
+    assert match is not None
+    return int(match.group(1)), int(match.group(2))
+
+
+def test_after_running_every_cell_the_player_steps_with_its_buttons_and_arrow_keys(
+    browser: Any, lab: str
+) -> None:
+    with opened(browser, lab) as page:
+        page.get_by_role("menuitem", name="Run", exact=True).click()
+        page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+        player = _output(page, PLAYER_CELL)
+        player.locator("iframe").wait_for(timeout=RUN_SECONDS * 1000)
+        page.wait_for_function(
+            """() => [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')]
+                      .every(prompt => /\\[\\d+\\]/.test(prompt.textContent))""",
+            timeout=RUN_SECONDS * 1000,
+        )
+        # Trusted now: the drawing is the SVG, and the player covers its picture.
+        assert _output(page, GRAPH_CELL).get_attribute("data-mime-type") == "image/svg+xml"
+        assert _shown_image(player.locator("img"))["onTop"] == "IFRAME"
+
+        frame = player.frame_locator("iframe")
+        step, last = _counter(frame)
+        assert step == 0
+        assert last > 10
+        start = frame.locator("body").inner_text()
+        frame.get_by_role("button", name=re.compile("Next")).click()
+        assert _counter(frame) == (1, last)
+        assert frame.locator("body").inner_text() != start  # another step is explained
+        page.keyboard.press("ArrowRight")
+        assert _counter(frame) == (2, last)
+        page.keyboard.press("ArrowLeft")
+        page.keyboard.press("ArrowLeft")
+        assert _counter(frame) == (0, last)
+        assert frame.locator("body").inner_text() == start
+        frame.get_by_role("button", name=re.compile("Next")).click()
+        frame.get_by_role("button", name=re.compile("Previous")).click()
+        assert _counter(frame) == (0, last)
