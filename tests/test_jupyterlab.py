@@ -57,7 +57,8 @@ RUN_SECONDS = 90
 
 GRAPH_CELL = "autograd.draw(loss, grads=False)"
 PLAYER_CELL = "autograd.step_through("
-COUNTER = re.compile(r"^step (\d+) of (\d+)$")
+COUNTER = re.compile(r"^(?:forward|backward|update|step) (\d+) of (\d+)$")
+"""The player's counter: the step within its phase (the forward pass comes first)."""
 
 SETTINGS = {
     # No announcements or update checks: the page asks nothing of other hosts.
@@ -246,19 +247,19 @@ def test_after_running_every_cell_the_player_steps_with_its_buttons_and_arrow_ke
         assert _shown_image(player.locator("img"))["onTop"] == "IFRAME"
 
         frame = player.frame_locator("iframe")
-        step, last = _counter(frame)
-        assert step == 0
+        first, last = _counter(frame)
+        assert first == 1  # the first step of the forward pass
         assert last > 10
         start = frame.locator("body").inner_text()
         frame.get_by_role("button", name=re.compile("Next")).click()
-        assert _counter(frame) == (1, last)
+        assert _counter(frame) == (first + 1, last)
         assert frame.locator("body").inner_text() != start  # another step is explained
         page.keyboard.press("ArrowRight")
-        assert _counter(frame) == (2, last)
+        assert _counter(frame) == (first + 2, last)
         page.keyboard.press("ArrowLeft")
         page.keyboard.press("ArrowLeft")
-        assert _counter(frame) == (0, last)
+        assert _counter(frame) == (first, last)
         assert frame.locator("body").inner_text() == start
         frame.get_by_role("button", name=re.compile("Next")).click()
         frame.get_by_role("button", name=re.compile("Previous")).click()
-        assert _counter(frame) == (0, last)
+        assert _counter(frame) == (first, last)
