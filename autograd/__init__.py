@@ -37,17 +37,25 @@ from autograd.value import Constant, Value
 # Every op's free function (exp, power, maximum, ...), from the rule table.
 globals().update({name: getattr(_functions, name) for name in _functions.__all__})
 if TYPE_CHECKING:
+    from autograd.functions import atan as atan
+    from autograd.functions import atan2 as atan2
     from autograd.functions import cos as cos
+    from autograd.functions import cosh as cosh
+    from autograd.functions import erf as erf
     from autograd.functions import exp as exp
+    from autograd.functions import expm1 as expm1
     from autograd.functions import log as log
+    from autograd.functions import log1p as log1p
     from autograd.functions import maximum as maximum
     from autograd.functions import minimum as minimum
     from autograd.functions import power as power
     from autograd.functions import relu as relu
     from autograd.functions import sigmoid as sigmoid
     from autograd.functions import sin as sin
+    from autograd.functions import sinh as sinh
     from autograd.functions import softplus as softplus
     from autograd.functions import sqrt as sqrt
+    from autograd.functions import tan as tan
     from autograd.functions import tanh as tanh
 
 __all__ = [

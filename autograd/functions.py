@@ -90,6 +90,14 @@ if TYPE_CHECKING:  # the table's functions, for type checkers (tests/test_one_en
     power: BinaryFunction
     maximum: BinaryFunction
     minimum: BinaryFunction
+    log1p: UnaryFunction
+    expm1: UnaryFunction
+    erf: UnaryFunction
+    tan: UnaryFunction
+    atan: UnaryFunction
+    atan2: BinaryFunction
+    sinh: UnaryFunction
+    cosh: UnaryFunction
 
 
 def sign(x: Value | float) -> float:

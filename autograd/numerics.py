@@ -114,3 +114,58 @@ def minimum(x: float, y: float) -> float:
     if x != x or y != y:
         return nan
     return x if x <= y else y
+
+
+def log1p(x: float) -> float:
+    """log(1 + x), exact for small x: log1p(-1) = -inf, log1p(x < -1) = nan."""
+    if x > -1.0:
+        return math.log1p(x)
+    if x == -1.0:
+        return -inf
+    return nan  # below -1, or nan
+
+
+def expm1(x: float) -> float:
+    """e ** x - 1, exact for small x; inf where it overflows."""
+    try:
+        return math.expm1(x)
+    except OverflowError:
+        return inf
+
+
+def tan(x: float) -> float:
+    """Tangent: tan(±inf) = nan."""
+    return math.tan(x) if math.isfinite(x) else nan
+
+
+def sinh(x: float) -> float:
+    """Hyperbolic sine; ±inf where it overflows."""
+    try:
+        return math.sinh(x)
+    except OverflowError:
+        return math.copysign(inf, x)
+
+
+def cosh(x: float) -> float:
+    """Hyperbolic cosine; inf where it overflows."""
+    try:
+        return math.cosh(x)
+    except OverflowError:
+        return inf
+
+
+def atan(x: float) -> float:
+    """Arctangent, in (-pi/2, pi/2); ``math.atan`` never raises."""
+    return math.atan(x)
+
+
+def atan2(x: float, y: float) -> float:
+    """The angle of the point (y, x) (x over y, as ``torch.atan2(x, y)``), in [-pi, pi]; IEEE's
+    signed zeros and infinities as C99 ``atan2``, which ``math.atan2`` follows."""
+    return math.atan2(x, y)
+
+
+def erf(x: float) -> float:
+    """The error function 2/sqrt(pi) * integral of e^(-t^2) from 0 to x; ``math.erf`` never
+    raises. The normal distribution's CDF is (1 + erf(x / sqrt(2))) / 2."""
+    return math.erf(x)

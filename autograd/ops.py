@@ -130,6 +130,32 @@ SOFTPLUS = Rule(
     domain=((0.0,), (1.5,), (-3.0,), (30.0,), (-30.0,), (1000.0,), (-1000.0,)),
 )
 
+LOG1P = Rule(
+    "log1p", "log1p(x)", grads=("1.0 / (1.0 + x)",), note="log1p'(x) = 1 / (1 + x)",
+    methods=("log1p",), function="log1p",
+    doc="log(1 + x), exact for small x: -inf at -1, nan below.",
+    oracle="log1p(x)", torch="torch.log1p(x)",
+    domain=((1.5,), (1e-300,), (-1e-10,), (-0.5,), (1e300,), (1000.0,)),
+)  # fmt: skip
+EXPM1 = Rule(
+    "expm1", "expm1(x)", grads=("out + 1.0",), note="(e^x - 1)' = e^x = out + 1, as PyTorch",
+    methods=("expm1",), function="expm1", doc="e ** x - 1, exact for small x.",
+    oracle="expm1(x)", torch="torch.expm1(x)",
+    domain=((0.0,), (1e-300,), (-1e-10,), (1.5,), (-1000.0,), (700.0,)),
+)  # fmt: skip
+ERF = Rule(
+    "erf",
+    "erf(x)",
+    grads=("1.1283791670955126 * exp(-(x * x))",),
+    note="erf'(x) = 2 / sqrt(pi) * e^(-x^2); 2 / sqrt(pi) = 1.1283791670955126",
+    methods=("erf",),
+    function="erf",
+    doc="The error function; the normal CDF is (1 + erf(x / sqrt(2))) / 2.",
+    oracle="erf(x)",
+    torch="torch.erf(x)",
+    domain=((0.0,), (0.5,), (-1.5,), (3.0,), (-6.0,), (30.0,), (1e-300,)),
+)
+
 # --- activations ------------------------------------------------------------------------------
 TANH = Rule(
     "tanh",
@@ -181,6 +207,48 @@ COS = Rule(
     "cos", "cos(x)", grads=("-sin(x)",), note="cos' = -sin", methods=("cos",), function="cos",
     doc="The cosine.", oracle="cos(x)", torch="torch.cos(x)",
     domain=((0.0,), (1.5,), (-1000.0,), (1000.0,), (1e-300,), (1e300,)),
+)  # fmt: skip
+
+TAN = Rule(
+    "tan", "tan(x)", grads=("1.0 + out * out",), note="tan' = 1 + tan^2, as PyTorch",
+    methods=("tan",), function="tan", doc="The tangent.", oracle="tan(x)", torch="torch.tan(x)",
+    domain=((0.0,), (0.5,), (-1.2,), (1.5,), (1e-300,), (1000.0,)),
+)  # fmt: skip
+ATAN = Rule(
+    "atan", "atan(x)", grads=("1.0 / (1.0 + x * x)",), note="atan' = 1 / (1 + x^2)",
+    methods=("atan",), function="atan", doc="The arctangent, in (-pi/2, pi/2).",
+    oracle="atan(x)", torch="torch.atan(x)",
+    domain=((0.0,), (0.5,), (-3.0,), (1e-300,), (1e10,), (-1000.0,)),
+)  # fmt: skip
+ATAN2 = Rule(
+    "atan2",
+    "atan2(x, y)",
+    grads=(
+        "y * (0.0 if x * x + y * y == 0.0 else 1.0 / (x * x + y * y))",
+        "-x * (0.0 if x * x + y * y == 0.0 else 1.0 / (x * x + y * y))",
+    ),
+    note="atan2(x, y) is the angle of the point (y, x), as torch.atan2(x, y); d/dx = y / "
+    "(x^2 + y^2), d/dy = -x / (x^2 + y^2). As PyTorch, 1 / (x^2 + y^2) is taken as 0 where "
+    "x^2 + y^2 is 0 (at the origin, or where it underflows), so the derivatives are 0 there; "
+    "that zero still multiplies the upstream gradient (it is no convention of the chain rule)",
+    methods=("atan2",),
+    function="atan2",
+    doc="The angle of the point (y, x), in [-pi, pi]: atan(x / y) in the right half-plane.",
+    oracle="atan2(x, y)",
+    torch="torch.atan2(x, y)",
+    domain=((1.0, 2.0), (-1.0, -0.5), (0.5, -3.0), (1e-10, 1.0), (1000.0, -1e-3)),
+)
+
+# --- hyperbolic functions ---------------------------------------------------------------------
+SINH = Rule(
+    "sinh", "sinh(x)", grads=("cosh(x)",), note="sinh' = cosh", methods=("sinh",),
+    function="sinh", doc="The hyperbolic sine.", oracle="sinh(x)", torch="torch.sinh(x)",
+    domain=((0.0,), (0.5,), (-3.0,), (1e-300,), (700.0,), (-1000.0,)),
+)  # fmt: skip
+COSH = Rule(
+    "cosh", "cosh(x)", grads=("sinh(x)",), note="cosh' = sinh", methods=("cosh",),
+    function="cosh", doc="The hyperbolic cosine.", oracle="cosh(x)", torch="torch.cosh(x)",
+    domain=((0.0,), (0.5,), (-3.0,), (1e-300,), (700.0,), (-1000.0,)),
 )  # fmt: skip
 
 RULES: dict[str, Rule] = {

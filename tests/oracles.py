@@ -18,12 +18,16 @@ from autograd.rule import Rule
 MPMATH_NAMES: dict[str, Any] = {
     "exp": mpmath.exp, "log": mpmath.log, "sqrt": mpmath.sqrt, "sin": mpmath.sin,
     "cos": mpmath.cos, "tanh": mpmath.tanh, "abs": mpmath.fabs, "max": max, "min": min,
-    "power": mpmath.power,
+    "power": mpmath.power, "erf": mpmath.erf, "atan": mpmath.atan, "atan2": mpmath.atan2,
+    "tan": mpmath.tan, "sinh": mpmath.sinh, "cosh": mpmath.cosh, "log1p": mpmath.log1p,
+    "expm1": mpmath.expm1,
 }  # fmt: skip
 SYMPY_NAMES: dict[str, Any] = {
     "exp": sympy.exp, "log": sympy.log, "sqrt": sympy.sqrt, "sin": sympy.sin, "cos": sympy.cos,
     "tanh": sympy.tanh, "abs": sympy.Abs, "max": sympy.Max, "min": sympy.Min,
-    "power": sympy.Pow,
+    "power": sympy.Pow, "erf": sympy.erf, "atan": sympy.atan, "atan2": sympy.atan2,
+    "tan": sympy.tan, "sinh": sympy.sinh, "cosh": sympy.cosh,
+    "log1p": lambda x: sympy.log(1 + x), "expm1": lambda x: sympy.exp(x) - 1,
 }  # fmt: skip
 
 

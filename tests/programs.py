@@ -84,8 +84,12 @@ class Builder:
             else:  # a Value exponent in (-2, 2)
                 exponent = self._emit("mul", self._emit("tanh", self._operand()), ("const", 2.0))
             self._emit("pow", base, exponent)
-        elif name == "exp":  # bounded, so long programs stay finite
-            self._emit("exp", self._emit("tanh", self._operand()))
+        elif name in ("exp", "expm1", "sinh", "cosh", "tan"):  # bounded: finite, no pole
+            self._emit(name, self._emit("tanh", self._operand()))
+        elif name == "log1p":
+            self._emit("log1p", self._positive(0.5))
+        elif name == "atan2":  # away from the origin, where it has no derivative
+            self._emit("atan2", self._operand(), self._positive(0.5))
         elif RULES[name].arity == 2:
             self._emit(name, self._operand(), self._operand())
         else:
@@ -119,13 +123,27 @@ VALUE_BACKEND: dict[str, Callable[..., Any]] = {
 
 class MpmathBackend(dict[str, Callable[..., Any]]):
     """Evaluates in mpmath (the table's oracles) and remembers how close any op with a kink
-    (relu, abs, maximum, ...) came to it."""
+    (relu, abs, maximum, ...) came to it, and the largest input of tanh and sigmoid (which
+    saturate: where tanh(x) is within 1e-7 of 1, float64 keeps only a few digits of 1 - tanh,
+    and so of every derivative through it)."""
+
+    SATURATING = ("tanh", "sigmoid")
 
     def __init__(self) -> None:
         super().__init__(VALUE_BACKEND)
         self.closest_to_kink = mpmath.inf
+        self.largest_saturating_input = mpmath.mpf(0)
         for name, rule in RULES.items():
             self[name] = self._watched(MPMATH[name], kink_distance(rule))
+        for name in self.SATURATING:
+            self[name] = self._saturation_watched(self[name])
+
+    def _saturation_watched(self, oracle: Callable[..., Any]) -> Any:
+        def call(x: Any) -> Any:
+            self.largest_saturating_input = max(self.largest_saturating_input, abs(x))
+            return oracle(x)
+
+        return call
 
     def _watched(self, oracle: Callable[..., Any], kink: Callable[..., Any] | None) -> Any:
         if kink is None:
