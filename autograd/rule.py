@@ -306,7 +306,8 @@ class Rule:
     - ``function``: the name of its free function in ``autograd`` (``exp(v)``), or None.
     - ``doc``: one sentence for the methods' and the function's docstrings.
     - ``oracle``: the op as an expression of ``x`` (and ``y``) in plain math, with the names
-      ``exp log sqrt sin cos tanh power abs max min``; the tests evaluate it in mpmath (values
+      ``exp log sqrt sin cos tanh power abs max min`` and ``log1p expm1 tan sinh cosh atan
+      atan2 erf``; the tests evaluate it in mpmath (values
       and derivatives at 80 digits) and in sympy (symbolic second derivatives).
     - ``kink``: where the op has no derivative, as an expression that is 0 there (``x`` for
       relu); the tests keep random programs away from it.

@@ -25,3 +25,12 @@ def test_readme_puts_the_two_commands_first() -> None:
     first_block = text.split("```")[1]
     assert "make demo" in first_block
     assert "make test" in first_block
+
+
+def test_readme_lists_every_op_of_the_table() -> None:
+    from autograd import RULES
+
+    text = README.read_text(encoding="utf-8")
+    ops = text[text.index("- **Ops**") : text.index("as methods and as functions")].split()
+    named = {method for rule in RULES.values() for method in rule.methods if method[0] != "_"}
+    assert named <= {word.strip("`") for word in ops}, named - set(ops)
