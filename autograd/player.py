@@ -105,10 +105,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "update": "{node}: the optimizer's step changes its value by its gradient.",
     },
     "zh": {
-        "title": "chainrule：{root} 的反向传播，逐步演示",
-        "title_forward": "chainrule：{root} 的正向传播与反向传播，逐步演示",
-        "title_update": "chainrule：{root} 的反向传播与参数更新，逐步演示",
-        "title_forward_update": "chainrule：{root} 的正向传播、反向传播与参数更新，逐步演示",
+        "title": "chainrule：逐步演示 {root} 的反向传播",
+        "title_forward": "chainrule：逐步演示 {root} 的正向传播与反向传播",
+        "title_update": "chainrule：逐步演示 {root} 的反向传播与参数更新",
+        "title_forward_update": "chainrule：逐步演示 {root} 的正向传播、反向传播与参数更新",
         "previous": "上一步",
         "previous_hint": "上一步（左方向键；Home 键回到第一步）",
         "play": "播放",
@@ -123,23 +123,23 @@ TEXTS: dict[str, dict[str, str]] = {
         "counter_backward": "反向传播：第 {step} 步，共 {last} 步",
         "counter_update": "参数更新：第 {step} 步，共 {last} 步",
         "graph": "计算图",
-        "key": "如何阅读计算图",
-        "help": "每个方框中，data 是该量的值，grad 是 {root} 对它的梯度。"
+        "key": "怎么看这张图",
+        "help": "每个方框里，data 是这个量的值，grad 是 {root} 对它的梯度。"
         "正向传播：红色是正在计算的节点，蓝色是它的输入；data 一栏空白表示这个值还没有算出来。"
-        "反向传播：红色是梯度已经计算完成的节点，它沿着边把一份梯度传给每个输入（边上标注局部导数）；"
-        "蓝色是正在接收一份梯度的输入，其 grad 显示为“旧值 → 新值”。"
-        "斜体的 grad 是累加中的部分和，还有贡献没有传到；空白表示还没有收到任何贡献。"
+        "反向传播：红色是梯度已经算完的节点，正沿着边分一份梯度给每个输入（边上标的是局部导数）；"
+        "蓝色是正在接收梯度的输入，grad 显示为“旧值 → 新值”。"
+        "斜体的 grad 是还在累加的部分和，后面还有贡献要来；grad 空着，表示还没收到任何贡献。"
         "淡色：已经处理过的节点。"
-        "参数更新：红色是优化器正在更新的参数，其 data 显示为“旧值 → 新值”。",
+        "参数更新：红色是优化器正在更新的参数，data 显示为“旧值 → 新值”。",
         "focus": "图中只画出从 {wrt} 到 {root} 的路径；"
         "没有 grad 一栏的淡色方框是路径上各节点的其他输入。",
         "where": "其中",
         "forward_start": "正向传播：计算图的起点已有各自的值。",
         "forward_node": "{node}（{op}）：由它的输入算出它的值。",
         "start": "反向传播：{root} 对自身的梯度是 1。",
-        "node": "{node}（{op}）：它的梯度 {grad} 已经计算完成，现在把一份梯度传给它的每个输入。",
-        "done": "完成：所有梯度都已计算完成。",
-        "parameters": "完成：所有梯度都已计算完成。各参数的梯度：",
+        "node": "{node}（{op}）：梯度 {grad} 已经算完，现在分一份给它的每个输入。",
+        "done": "完成：所有梯度都已算出。",
+        "parameters": "完成：所有梯度都已算出。各参数的梯度如下：",
         "update": "{node}：优化器的这一步按它的梯度更新它的值。",
     },
 }

@@ -196,10 +196,8 @@ def test_chinese_player() -> None:
     assert frames[0]["title"] == "正向传播：计算图的起点已有各自的值。"
     assert frames[3]["title"] == "z3（add）：由它的输入算出它的值。"
     assert frames[16]["title"] == "反向传播：E 对自身的梯度是 1。"
-    assert frames[17]["title"] == (
-        "E（mul）：它的梯度 1 已经计算完成，现在把一份梯度传给它的每个输入。"
-    )
-    assert frames[-1]["title"] == "完成：所有梯度都已计算完成。各参数的梯度："
+    assert frames[17]["title"] == ("E（mul）：梯度 1 已经算完，现在分一份给它的每个输入。")
+    assert frames[-1]["title"] == "完成：所有梯度都已算出。各参数的梯度如下："
     assert frames[2]["counter"] == "正向传播：第 3 步，共 16 步"
     assert frames[17]["counter"] == "反向传播：第 2 步，共 17 步"
     shown = step_through(seed.loss_graph(), lang="zh")._repr_html_()
