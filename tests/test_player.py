@@ -201,7 +201,7 @@ def test_chinese_player() -> None:
     assert frames[2]["counter"] == "正向传播：第 3 步，共 16 步"
     assert frames[17]["counter"] == "反向传播：第 2 步，共 17 步"
     shown = step_through(seed.loss_graph(), lang="zh")._repr_html_()
-    assert 'title="chainrule：E 的正向传播与反向传播，逐步演示"' in shown
+    assert 'title="chainrule：逐步演示 E 的正向传播与反向传播"' in shown
     backward_only = step_through(seed.loss_graph(), lang="zh", forward=False)._repr_html_()
     assert 'title="chainrule：E 的反向传播，逐步演示"' in backward_only
     # The math is the same in every language.
