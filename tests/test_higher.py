@@ -36,6 +36,8 @@ def _sigmoid(x: float) -> float:
 # f', f'', f''' by hand, for each one-input op at a point away from any kink.
 def _unary_closed_forms() -> dict[str, tuple[float, Derivatives]]:
     t, s = math.tanh(0.6), _sigmoid(0.4)
+    g = 2 / math.sqrt(math.pi) * math.exp(-(0.6**2))  # erf'(0.6)
+    u, q = math.tan(0.5), 1 + 0.7**2
     return {
         "neg": (0.8, [-1.0, 0.0, 0.0]),
         "abs": (-1.3, [-1.0, 0.0, 0.0]),
@@ -54,6 +56,13 @@ def _unary_closed_forms() -> dict[str, tuple[float, Derivatives]]:
         ),
         "sin": (0.9, [math.cos(0.9), -math.sin(0.9), -math.cos(0.9)]),
         "cos": (0.9, [-math.sin(0.9), -math.cos(0.9), math.sin(0.9)]),
+        "log1p": (0.5, [1 / 1.5, -1 / 1.5**2, 2 / 1.5**3]),
+        "expm1": (0.7, [math.exp(0.7)] * 3),
+        "erf": (0.6, [g, -2 * 0.6 * g, (4 * 0.6**2 - 2) * g]),
+        "tan": (0.5, [1 + u * u, 2 * u * (1 + u * u), 2 * (1 + u * u) * (1 + 3 * u * u)]),
+        "atan": (0.7, [1 / q, -2 * 0.7 / q**2, (6 * 0.7**2 - 2) / q**3]),
+        "sinh": (0.8, [math.cosh(0.8), math.sinh(0.8), math.cosh(0.8)]),
+        "cosh": (0.8, [math.sinh(0.8), math.cosh(0.8), math.sinh(0.8)]),
     }
 
 
@@ -62,6 +71,7 @@ def _binary_closed_forms() -> dict[str, tuple[float, float, Derivatives, Derivat
     x, y = 1.7, 2.3
     p, ln = x**y, math.log(x)
     a, b = 1.5, -2.5
+    r = 1 / (a * a + b * b)
     return {
         "add": (a, b, [1.0, 0.0, 0.0], [1.0, 0.0, 0.0], 0.0),
         "sub": (a, b, [1.0, 0.0, 0.0], [-1.0, 0.0, 0.0], 0.0),
@@ -75,6 +85,14 @@ def _binary_closed_forms() -> dict[str, tuple[float, float, Derivatives, Derivat
             [y * x ** (y - 1), y * (y - 1) * x ** (y - 2), y * (y - 1) * (y - 2) * x ** (y - 3)],
             [p * ln, p * ln**2, p * ln**3],
             x ** (y - 1) * (1 + y * ln),
+        ),
+        # atan2(x, y) with r = 1 / (x^2 + y^2): d/dx = y r, d/dy = -x r
+        "atan2": (
+            a,
+            b,
+            [b * r, -2 * a * b * r**2, 2 * b * r**3 * (3 * a * a - b * b)],
+            [-a * r, 2 * a * b * r**2, 2 * a * r**3 * (a * a - 3 * b * b)],
+            r**2 * (a * a - b * b),
         ),
     }
 
