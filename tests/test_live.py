@@ -282,3 +282,24 @@ def test_a_rule_without_javascript_leaves_the_page_without_fields_and_says_why()
     page = step_through(apply(halve_down, x) * x).html
     assert "Values cannot be edited on this page: rule 'halve_down'" in page
     assert "FloorDiv" in page
+
+
+@needs_browser
+def test_edited_values_are_never_shown_as_not_yet_computed(browser: Any) -> None:
+    """Edited at the first forward step, where the data rows not yet reached are greyed, the
+    page shows every recomputed value as a value: no data row keeps the grey of a blank one."""
+    _, page = _open(browser, seed.loss_graph())
+    assert page.text_content("#counter") == "forward 1 of 16"
+    assert page.eval_on_selector_all("#graph svg text.blank", "e => e.length") > 0
+    page.fill("input[aria-label='y1']", "0.7")
+    classes = page.evaluate(
+        """() => {
+      const svg = [...document.querySelectorAll("#graph svg")]
+        .find(s => s.style.display !== "none");
+      return [...svg.querySelectorAll("g.node text")].filter(t => t.textContent.startsWith("data"))
+        .map(t => t.getAttribute("class") || "");
+    }"""
+    )
+    assert classes
+    assert "blank" not in classes
+    assert page.problems == []

@@ -174,7 +174,12 @@
     var format = function (x) { return runtime.formatG(x, page.precision); };
     rows.forEach(function (row, i) {
       if (row === null) { return; }
-      if (row.data) { row.data.textContent = "data " + format(result.data[i]); }
+      if (row.data) {
+        // every value is computed now, whatever step the copy was made at (a forward step
+        // greys the data rows it has not reached yet)
+        row.data.textContent = "data " + format(result.data[i]);
+        row.data.setAttribute("class", "settled");
+      }
       if (row.grad) {
         row.grad.textContent = "grad " + format(result.grads[i]);
         row.grad.setAttribute("class", "complete");
