@@ -15,7 +15,7 @@ from autograd import Value
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("autograd", "nn")
 LAYERS = [
-    "numerics", "generated", "rule", "ops", "modes", "value", "record", "graph", "functions",
+    "files", "numerics", "generated", "rule", "ops", "modes", "value", "record", "graph", "functions",
     "higher", "methods", "trace", "gradcheck", "render", "draw", "javascript", "player",
     "compiler",
 ]  # fmt: skip
