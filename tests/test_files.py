@@ -116,7 +116,7 @@ def test_a_real_full_disk_keeps_the_old_file(tmp_path: Path) -> None:
             print(file.read() == {OLD!r})
         print(sorted(os.listdir(disk)))
     """)
-    mount = f"mount -t tmpfs -o size=64k none {disk} && exec {sys.executable} -c \"$0\""
+    mount = f'mount -t tmpfs -o size=64k none {disk} && exec {sys.executable} -c "$0"'
     result = subprocess.run(
         [unshare, "-rm", "sh", "-c", mount, script], capture_output=True, text=True, check=True
     )
@@ -155,7 +155,8 @@ def test_a_symlink_is_written_through_and_stays_a_link(tmp_path: Path) -> None:
     chain = tmp_path / "latest.json"
     chain.symlink_to(link)  # a link to a link
     write_atomically(chain, NEW)
-    assert chain.is_symlink() and link.is_symlink()
+    assert chain.is_symlink()
+    assert link.is_symlink()
     assert os.readlink(link) == os.path.join("real", "model.json")
     assert target.read_text() == NEW
     assert stat.S_IMODE(target.stat().st_mode) == 0o644
