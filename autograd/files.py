@@ -40,12 +40,14 @@ def write_atomically(path: str | os.PathLike[str], content: str | bytes) -> Path
         existing: os.stat_result | None = os.stat(target)
     except FileNotFoundError:
         existing = None
+    except OSError as error:  # a symlink loop, a folder that may not be searched
+        raise _naming(error, given) from error
     if existing is not None and not os.access(target, os.W_OK):
         raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(given))
     handle, temporary = _create_beside(target, given)
     try:
         try:
-            if existing is not None:
+            if existing is not None and hasattr(os, "fchmod"):  # not on Windows before 3.13
                 os.fchmod(handle, stat.S_IMODE(existing.st_mode))
             view = memoryview(data)
             while view:  # os.write may write fewer bytes than it is given

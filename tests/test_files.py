@@ -17,6 +17,7 @@ import pytest
 from failing_disk import fail_writes, leftovers
 
 from autograd.files import write_atomically
+from nn.seed.training_page import training_page, write_training_page
 
 OLD = "the old file, whole\n" * 50
 NEW = "the new file, longer than the old one\n" * 2000
@@ -213,3 +214,38 @@ def test_text_that_cannot_be_encoded_writes_nothing(tmp_path: Path) -> None:
         write_atomically(path, "a lone surrogate \ud800")
     assert path.read_text() == OLD
     assert leftovers(tmp_path, "graph.svg") == []
+
+
+def test_the_training_page_is_saved_atomically(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "seed_training.html"
+    path.write_text(OLD)
+    fail_writes(monkeypatch, tmp_path, after_bytes=10_000)
+    with pytest.raises(OSError, match="No space left on device"):
+        write_training_page(path)
+    monkeypatch.undo()
+    assert path.read_text() == OLD
+    assert leftovers(tmp_path, "seed_training.html") == []
+    assert write_training_page(path).read_text(encoding="utf-8") == training_page()
+
+
+def test_a_hard_link_keeps_the_old_bytes_under_its_other_name(tmp_path: Path) -> None:
+    path = tmp_path / "model.json"
+    path.write_text(OLD)
+    other = tmp_path / "copy.json"
+    os.link(path, other)
+    write_atomically(path, NEW)
+    assert path.read_text() == NEW
+    assert other.read_text() == OLD
+
+
+def test_a_symlink_loop_is_an_error_naming_the_path_given(tmp_path: Path) -> None:
+    loop = tmp_path / "loop.json"
+    loop.symlink_to(tmp_path / "back.json")
+    (tmp_path / "back.json").symlink_to(loop)
+    with pytest.raises(OSError, match="loop.json") as caught:
+        write_atomically(loop, NEW)
+    assert caught.value.errno == errno.ELOOP
+    assert loop.is_symlink()
+    assert leftovers(tmp_path, "loop.json", "back.json") == []

@@ -470,7 +470,7 @@ def test_a_mismatch_lists_a_few_names_and_counts_them() -> None:
         "state does not match the MLP's 3 parameters: missing 3 names: ['layers.0.neurons.0.w.0', "
         "'layers.0.neurons.0.w.1', 'layers.0.neurons.0.b'], unexpected 1000000 names: "
         "['extra.0', 'extra.1', 'extra.2', 'extra.3', 'extra.4', ...]"
-    )
+    )  # one line, however many names
     assert model.state_dict() == before
 
 
