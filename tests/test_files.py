@@ -244,7 +244,7 @@ def test_a_symlink_loop_is_an_error_naming_the_path_given(tmp_path: Path) -> Non
     loop = tmp_path / "loop.json"
     loop.symlink_to(tmp_path / "back.json")
     (tmp_path / "back.json").symlink_to(loop)
-    with pytest.raises(OSError, match="loop.json") as caught:
+    with pytest.raises(OSError, match=r"loop\.json") as caught:
         write_atomically(loop, NEW)
     assert caught.value.errno == errno.ELOOP
     assert loop.is_symlink()
