@@ -91,11 +91,12 @@ def test_an_interrupt_after_the_write_keeps_the_old_file(
 
 def test_a_real_full_disk_keeps_the_old_file(tmp_path: Path) -> None:
     """On a 64 KiB tmpfs, filled up, mounted in a private mount namespace of a child process."""
-    unshare = shutil.which("unshare")
-    if unshare is None or subprocess.run([unshare, "-rm", "true"]).returncode != 0:
-        pytest.skip("no unprivileged mount namespace here for a tiny tmpfs")
     disk = tmp_path / "disk"
     disk.mkdir()
+    unshare = shutil.which("unshare")
+    probe = [unshare or "unshare", "-rm", "mount", "-t", "tmpfs", "-o", "size=64k", "none", disk]
+    if unshare is None or subprocess.run(probe, capture_output=True).returncode != 0:
+        pytest.skip("no unprivileged mount namespace here for a tiny tmpfs")
     script = textwrap.dedent(f"""
         import errno, os, sys
         from autograd.files import write_atomically
