@@ -18,6 +18,7 @@ from typing import Literal
 
 import graphviz
 
+from autograd.files import write_atomically
 from autograd.render import render
 from autograd.trace import format_number, graph_nodes, node_names
 from autograd.value import Constant, Value
@@ -75,18 +76,18 @@ class Graph:
         return self._png
 
     def save(self, path: str | os.PathLike[str]) -> Path:
-        """Write the drawing as ``.svg``, ``.png`` or ``.dot``, chosen by the path's suffix."""
+        """Write the drawing as ``.svg``, ``.png`` or ``.dot``, chosen by the path's suffix. The
+        file is replaced atomically (:func:`autograd.files.write_atomically`): a save that fails,
+        on a full disk or interrupted, leaves the old file as it was."""
         target = Path(path)
         suffix = target.suffix.lower()
         if suffix == ".dot":
-            target.write_text(self.dot, encoding="utf-8")
-        elif suffix == ".svg":
-            target.write_text(self.svg(), encoding="utf-8")
-        elif suffix == ".png":
-            target.write_bytes(self.png())
-        else:
-            raise ValueError(f"save writes .svg, .png or .dot files, got {target.name!r}")
-        return target
+            return write_atomically(target, self.dot)
+        if suffix == ".svg":
+            return write_atomically(target, self.svg())
+        if suffix == ".png":
+            return write_atomically(target, self.png())
+        raise ValueError(f"save writes .svg, .png or .dot files, got {target.name!r}")
 
     def _repr_svg_(self) -> str:
         return self.svg()

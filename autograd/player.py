@@ -37,6 +37,7 @@ from autograd.draw import (
     draw_grad_rows,
     node_ids,
 )
+from autograd.files import write_atomically
 from autograd.graph import Frame, nodes_on_paths, start_as_backward
 from autograd.javascript import (
     TranslationError,
@@ -343,10 +344,9 @@ class StepThrough:
         """What the page is, in its language: the title of its frame in a notebook."""
 
     def save(self, path: str | os.PathLike[str]) -> Path:
-        """Write the standalone page."""
-        target = Path(path)
-        target.write_text(self.html, encoding="utf-8")
-        return target
+        """Write the standalone page, replacing the file atomically: a save that fails leaves the
+        old file as it was."""
+        return write_atomically(path, self.html)
 
     @cached_property
     def _picture(self) -> Graph | None:

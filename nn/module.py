@@ -11,12 +11,13 @@ import json
 import math
 import numbers
 import os
-import tempfile
+import reprlib
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import NamedTuple
 
 from autograd import Value
+from autograd.files import write_atomically
 
 FORMAT = "chainrule.state_dict"
 VERSION = 1
@@ -45,14 +46,102 @@ def _walk(prefix: str, item: object, modules: set[int]) -> Iterator[tuple[str, V
             yield from _walk(f"{prefix}.{index}" if prefix else str(index), element, modules)
 
 
+MAX_KEYS_SHOWN = 5
+"""The most names an error message lists; it says how many there are in all."""
+MAX_DIGITS_READ = 400
+"""An integer in a state file with more digits than this is refused (a float holds at most
+309 digits before the point); Python's own limit of 4,300 would fail with no name."""
+
+
+def _shown(value: object) -> str:
+    """``value`` for an error message, kept short: an integer too long to print by Python's
+    int-to-str limit is given by its number of digits, and any repr is cut at 80 characters."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 1000:
+        return f"an integer of {_digits(value)} digits"
+    try:
+        text = _SHORT.repr(value)
+    except Exception:  # a repr that fails must not hide the error being reported
+        return f"a {type(value).__name__}"
+    return text if len(text) <= 80 else text[:79] + "…"
+
+
+def _digits(integer: int) -> int:
+    """The number of decimal digits of ``integer``, without converting it to text."""
+    magnitude = abs(integer)
+    digits = max(1, int((magnitude.bit_length() - 1) * math.log10(2)) + 1)
+    while digits > 1 and magnitude < 10 ** (digits - 1):
+        digits -= 1
+    while magnitude >= 10**digits:
+        digits += 1
+    return digits
+
+
+_SHORT = reprlib.Repr()
+_SHORT.maxstring = _SHORT.maxother = 80
+_SHORT.maxlevel = 3
+
+
+def _names(names: list[str]) -> str:
+    """At most ``MAX_KEYS_SHOWN`` of ``names``, and how many there are: ``none``, or
+    ``2 names: ['a', 'b']``, or ``1000000 names: ['k0', 'k1', 'k2', 'k3', 'k4', ...]``."""
+    if not names:
+        return "none"
+    shown = ", ".join(_shown(name) for name in names[:MAX_KEYS_SHOWN])
+    more = ", ..." if len(names) > MAX_KEYS_SHOWN else ""
+    return f"{len(names)} name{'s' if len(names) > 1 else ''}: [{shown}{more}]"
+
+
+class _LongInteger:
+    """An integer of a state file too long to convert (``MAX_DIGITS_READ``), kept as its count
+    of digits so that the error can name its key."""
+
+    def __init__(self, digits: int) -> None:
+        self.digits = digits
+
+    def __repr__(self) -> str:
+        return f"an integer of {self.digits} digits"
+
+
+def _read_integer(text: str) -> int | _LongInteger:
+    digits = len(text.lstrip("-"))
+    return _LongInteger(digits) if digits > MAX_DIGITS_READ else int(text)
+
+
 def _checked_number(name: str, number: object) -> float:
+    """``number`` as a float, or an error naming the state value ``name``: a bool or a
+    non-number is a TypeError; an infinity, a nan or an integer too large for a float is a
+    ValueError."""
+    if isinstance(number, _LongInteger):
+        raise ValueError(f"state value {_shown(name)} is too large for a float, got {number!r}")
     if isinstance(number, bool) or not isinstance(number, numbers.Real):
         raise TypeError(
-            f"state value {name!r} must be a real number, got {type(number).__name__}: {number!r}"
+            f"state value {_shown(name)} must be a real number, "
+            f"got {type(number).__name__}: {_shown(number)}"
         )
-    if not math.isfinite(number):
-        raise ValueError(f"state value {name!r} must be finite, got {number!r}")
-    return float(number)
+    try:
+        converted = float(number)
+    except (OverflowError, ValueError):
+        raise ValueError(
+            f"state value {_shown(name)} is too large for a float, got {_shown(number)}"
+        ) from None
+    if not math.isfinite(converted):
+        raise ValueError(f"state value {_shown(name)} must be finite, got {_shown(number)}")
+    return converted
+
+
+def _unique_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    """A JSON object as a dict, refusing a name given twice (which JSON would resolve silently
+    by keeping the last)."""
+    document: dict[str, object] = {}
+    for key, value in pairs:
+        if key in document:
+            raise _DuplicateKeyError(key)
+        document[key] = value
+    return document
+
+
+class _DuplicateKeyError(ValueError):
+    """A name given twice in one JSON object (``args[0]``)."""
 
 
 class Module:
@@ -124,7 +213,7 @@ class Module:
         if strict and (missing or unexpected):
             raise ValueError(
                 f"state does not match the {type(self).__name__}'s {len(parameters)} parameters: "
-                f"missing {missing or 'none'}, unexpected {unexpected or 'none'}"
+                f"missing {_names(missing)}, unexpected {_names(unexpected)}"
             )
         updates = [
             (parameters[name], _checked_number(name, number))
@@ -137,35 +226,41 @@ class Module:
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the state dict to a JSON file (never pickle). Floats are written by ``repr``, so
-        they load back bit for bit. The file is replaced atomically: a failed save loses nothing.
-        """
+        they load back bit for bit. The file is replaced atomically
+        (:func:`autograd.files.write_atomically`): a failed save, on a full disk or interrupted,
+        leaves the old file as it was; an existing file keeps its permissions, and a symlink is
+        written through to its target."""
         state = self.state_dict()
         for name, number in state.items():
             _checked_number(name, number)
         text = json.dumps({"format": FORMAT, "version": VERSION, "parameters": state}, indent=1)
-        target = Path(path)
-        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as file:
-                file.write(text + "\n")
-            os.replace(temporary, target)
-        except BaseException:
-            os.unlink(temporary)
-            raise
+        write_atomically(path, text + "\n")
 
     def load(self, path: str | os.PathLike[str]) -> None:
-        """Load parameters saved by :meth:`save`; on any error no parameter changes."""
-        text = Path(path).read_text(encoding="utf-8")
+        """Load parameters saved by :meth:`save`; on any error no parameter changes. A file that
+        is not UTF-8 JSON, not a chainrule state file of this version, nested too deeply or
+        naming a key twice is a ValueError naming the file."""
         try:
-            document = json.loads(text)
+            text = Path(path).read_text(encoding="utf-8")
+        except UnicodeDecodeError as error:
+            raise ValueError(
+                f"{path} is not UTF-8 text: {error.reason} at byte {error.start}"
+            ) from None
+        try:
+            document = json.loads(text, parse_int=_read_integer, object_pairs_hook=_unique_keys)
         except json.JSONDecodeError as error:
             raise ValueError(f"{path} is not valid JSON: {error}") from None
+        except RecursionError:
+            raise ValueError(f"{path} is nested too deeply to be a chainrule state file") from None
+        except _DuplicateKeyError as error:
+            raise ValueError(f"{path} names {_shown(error.args[0])} twice") from None
         if not (
             isinstance(document, dict)
             and document.get("format") == FORMAT
             and isinstance(document.get("parameters"), dict)
         ):
             raise ValueError(f"{path} is not a chainrule state file (format {FORMAT!r})")
-        if document.get("version") != VERSION:
-            raise ValueError(f"{path} has version {document.get('version')!r}, expected {VERSION}")
+        version = document.get("version")
+        if type(version) is not int or version != VERSION:  # True == 1 and 1.0 == 1 in Python
+            raise ValueError(f"{path} has version {_shown(version)}, expected {VERSION}")
         self.load_state_dict(document["parameters"])

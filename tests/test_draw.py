@@ -4,6 +4,7 @@ labels, and what Jupyter is given to show."""
 from __future__ import annotations
 
 import base64
+import errno
 import os
 import re
 import shutil
@@ -15,6 +16,7 @@ import zlib
 from pathlib import Path
 
 import pytest
+from failing_disk import fail_writes, leftovers
 
 from autograd import Constant, RenderError, Value, draw
 from autograd.draw import COLOURS, PNG_DISPLAY_MAX_VALUES, draw_grad_rows
@@ -354,3 +356,24 @@ def test_a_large_drawing_comes_to_jupyter_as_svg_alone() -> None:
     assert metadata == {}
     how_to = Path(__file__).resolve().parent.parent / "docs" / "how-to" / "draw.md"
     assert f"more than {PNG_DISPLAY_MAX_VALUES} values" in how_to.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("suffix", [".svg", ".png", ".dot"])
+@pytest.mark.parametrize("failure", [OSError(errno.ENOSPC, "full"), KeyboardInterrupt()])
+def test_a_save_that_fails_mid_write_keeps_the_old_drawing(
+    suffix: str, failure: BaseException, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / f"graph{suffix}"
+    draw(_graph()[2]).save(path)
+    old = path.read_bytes()
+    a = Value(1.0, label="a")
+    bigger = draw(a * a + a.exp() * a.sin())
+    new = bigger.save(tmp_path / f"new{suffix}").read_bytes()
+    assert new != old
+    fail_writes(monkeypatch, tmp_path, after_bytes=len(new) // 2, error=failure)
+    with pytest.raises(type(failure)):
+        bigger.save(path)
+    monkeypatch.undo()
+    assert path.read_bytes() == old
+    assert leftovers(tmp_path, f"graph{suffix}", f"new{suffix}") == []
+    assert bigger.save(path).read_bytes() == new

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import errno
+import fractions
 import json
 import math
 import random
 import re
+import stat
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from failing_disk import fail_writes, leftovers
 
 import autograd
 from autograd import Value
@@ -184,7 +188,7 @@ def test_load_state_dict_non_strict_reports_what_it_skipped() -> None:
 
 
 BAD_STATES = {
-    "missing name": ({}, ValueError, r"missing \['layers\.0\.neurons\.0\.w\.0'"),
+    "missing name": ({}, ValueError, r"missing 3 names: \['layers\.0\.neurons\.0\.w\.0'"),
     "unexpected name": ({"layers.0.neurons.0.w.0": 1.0, "layers.0.neurons.0.w.1": 1.0,
                          "layers.0.neurons.0.b": 1.0, "bogus": 1.0}, ValueError, "unexpected"),
     "nan": ({"layers.0.neurons.0.w.0": 1.0, "layers.0.neurons.0.w.1": math.nan,
@@ -368,3 +372,144 @@ def test_a_shared_module_is_listed_once_as_in_torch() -> None:
             self.second = shared
 
     assert [name for name, _ in Pair().named_parameters()] == names_t == ["first.weight"]
+
+
+def _state_file(parameters: str, version: str = "1") -> str:
+    return f'{{"format": "chainrule.state_dict", "version": {version}, "parameters": {parameters}}}'
+
+
+W0, W1, B = "layers.0.neurons.0.w.0", "layers.0.neurons.0.w.1", "layers.0.neurons.0.b"
+HOSTILE_FILES = {
+    "10**400": (_state_file(f'{{"{W0}": 1.0, "{W1}": 1{"0" * 400}, "{B}": 1.0}}'),
+                rf"'{re.escape(W1)}' is too large for a float, got an integer of 401 digits"),
+    "5000 digits": (_state_file(f'{{"{W0}": 1.0, "{W1}": 1.0, "{B}": -{"7" * 5000}}}'),
+                    rf"'{re.escape(B)}' is too large for a float, got an integer of 5000 digits"),
+    "1e400": (_state_file(f'{{"{W0}": 1e400, "{W1}": 1.0, "{B}": 1.0}}'),
+              rf"'{re.escape(W0)}' must be finite, got inf"),
+    "deep array": (_state_file(f'{{"{W0}": {"[" * 100_000}'), r"model\.json is nested too deeply"),
+    "deep value": (_state_file(f'{{"{W0}": {"[" * 100_000}1{"]" * 100_000}}}'),
+                   r"model\.json is nested too deeply"),
+    "deep objects": ('{"a": ' * 100_000 + "1" + "}" * 100_000, r"model\.json is nested too deeply"),
+    "version true": (_state_file("{}", version="true"),
+                     r"model\.json has version True, expected 1"),
+    "version 1.0": (_state_file("{}", version="1.0"),
+                    r"model\.json has version 1\.0, expected 1"),
+    "huge version": (_state_file("{}", version="9" * 5000),
+                     r"model\.json has version an integer of 5000 digits, expected 1"),
+    "name twice": (_state_file(f'{{"{W0}": 1.0, "{W1}": 1.0, "{B}": 1.0, "{B}": 2.0}}'),
+                   rf"model\.json names '{re.escape(B)}' twice"),
+    "100000 unknown names": (
+        _state_file("{" + ", ".join(f'"k{index}": 0' for index in range(100_000)) + "}"),
+        r"missing 3 names: .*, unexpected 100000 names: \['k0', 'k1', 'k2', 'k3', 'k4', \.\.\.\]$",
+    ),
+    "1 MB string": (_state_file(f'{{"{W0}": 1.0, "{W1}": 1.0, "{B}": "{"x" * 10**6}"}}'),
+                    rf"'{re.escape(B)}' must be a real number, got str: 'xxx"),
+    "1 MB name": (_state_file(f'{{"{W0}": 1.0, "{W1}": 1.0, "{B}": 1.0, "{"n" * 10**6}": 1}}'),
+                  r"unexpected 1 name: \['nnnn"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE_FILES))
+def test_hostile_file_gets_a_short_clear_error_and_changes_no_parameter(
+    case: str, tmp_path: Path
+) -> None:
+    text, message = HOSTILE_FILES[case]
+    path = tmp_path / "model.json"
+    path.write_text(text)
+    model = MLP(2, [1], rng=random.Random(3))
+    before = [parameter.data.hex() for parameter in model.parameters()]
+    error = TypeError if case == "1 MB string" else ValueError
+    with pytest.raises(error, match=message) as caught:
+        model.load(path)
+    assert len(str(caught.value)) < 600 + len(str(path))
+    assert [parameter.data.hex() for parameter in model.parameters()] == before
+
+
+@pytest.mark.parametrize(
+    "content", [b"\xff\xfe{}", '{"format": "chainrule.state_dict"}'.encode("utf-16")]
+)
+def test_a_file_that_is_not_utf8_is_a_value_error_naming_it(content: bytes, tmp_path: Path) -> None:
+    path = tmp_path / "model.json"
+    path.write_bytes(content)
+    model = MLP(2, [1], rng=random.Random(3))
+    before = model.state_dict()
+    with pytest.raises(
+        ValueError, match=r"model\.json is not UTF-8 text: invalid start byte at byte 0"
+    ):
+        model.load(path)
+    assert model.state_dict() == before
+
+
+HUGE_NUMBERS = {
+    "10**400": (10**400, "too large for a float, got an integer of 401 digits"),
+    "10**5000": (10**5000, "too large for a float, got an integer of 5001 digits"),
+    "10**5000 - 1": (10**5000 - 1, "too large for a float, got an integer of 5000 digits"),
+    "-10**5000": (-(10**5000), "too large for a float, got an integer of 5001 digits"),
+    "Fraction": (fractions.Fraction(10**400, 3), "too large for a float, got Fraction"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HUGE_NUMBERS))
+def test_a_number_too_large_for_a_float_names_its_key(case: str) -> None:
+    number, message = HUGE_NUMBERS[case]
+    model = MLP(2, [1], rng=random.Random(3))
+    before = model.state_dict()
+    state: dict[str, object] = {**before, W1: number}
+    with pytest.raises(ValueError, match=rf"state value '{re.escape(W1)}' is {message}"):
+        model.load_state_dict(state)  # type: ignore[arg-type]
+    assert model.state_dict() == before
+
+
+def test_a_mismatch_lists_a_few_names_and_counts_them() -> None:
+    model = MLP(2, [1], rng=random.Random(3))
+    before = model.state_dict()
+    state = {f"extra.{index}": 0.0 for index in range(1_000_000)}
+    with pytest.raises(ValueError, match="unexpected 1000000 names") as caught:
+        model.load_state_dict(state)
+    assert str(caught.value) == (
+        "state does not match the MLP's 3 parameters: missing 3 names: ['layers.0.neurons.0.w.0', "
+        "'layers.0.neurons.0.w.1', 'layers.0.neurons.0.b'], unexpected 1000000 names: "
+        "['extra.0', 'extra.1', 'extra.2', 'extra.3', 'extra.4', ...]"
+    )  # one line, however many names
+    assert model.state_dict() == before
+
+
+def test_save_keeps_the_mode_of_the_file_and_writes_through_a_symlink(tmp_path: Path) -> None:
+    target = tmp_path / "models" / "model.json"
+    target.parent.mkdir()
+    model = MLP(2, [1], rng=random.Random(3))
+    model.save(target)
+    target.chmod(0o644)
+    link = tmp_path / "latest.json"
+    link.symlink_to(target)
+    model.parameters()[0].data = 0.25
+    model.save(link)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o644  # a re-save once made it 0o600
+    assert link.is_symlink()
+    assert link.resolve() == target
+    assert json.loads(target.read_text())["parameters"][W0] == 0.25
+    assert (
+        leftovers(tmp_path, "models", "latest.json") == leftovers(target.parent, "model.json") == []
+    )
+
+
+@pytest.mark.parametrize(
+    "failure", [OSError(errno.ENOSPC, "No space left on device"), KeyboardInterrupt()]
+)
+def test_a_save_that_fails_mid_write_keeps_the_old_file(
+    failure: BaseException, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "model.json"
+    model = MLP(2, [4, 1], rng=random.Random(3))
+    model.save(path)
+    saved = path.read_bytes()
+    model.parameters()[0].data = 0.25
+    fail_writes(monkeypatch, tmp_path, after_bytes=100, error=failure)
+    with pytest.raises(type(failure)):
+        model.save(path)
+    monkeypatch.undo()
+    assert path.read_bytes() == saved
+    assert leftovers(tmp_path, "model.json") == []
+    restored = MLP(2, [4, 1], rng=random.Random(4))
+    restored.load(path)
+    assert restored.parameters()[0].data != 0.25

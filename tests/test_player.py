@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import errno
 import html
 import json
 import math
 import os
 import random
 import re
+import stat
 import subprocess
 import sys
 from html.parser import HTMLParser
@@ -17,6 +19,7 @@ from typing import Any
 import pytest
 from document import hand_derived_gradients
 from explained_optimizer import GradientDescent
+from failing_disk import fail_writes, leftovers
 
 import autograd
 import autograd.graph
@@ -551,3 +554,26 @@ def test_bad_options_are_refused_before_backward_runs() -> None:
     with pytest.raises(ValueError, match=r"rankdir must be"):
         step_through(loss, rankdir="up")
     assert [p.grad for p in model.parameters()] == [0.0] * 6
+
+
+@pytest.mark.parametrize("failure", [OSError(errno.ENOSPC, "full"), KeyboardInterrupt()])
+def test_a_save_that_fails_mid_write_keeps_the_old_page(
+    failure: BaseException, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = step_through(Value(3.0, label="x") ** 2).save(tmp_path / "page.html")
+    old = path.read_bytes()
+    x = Value(0.5, label="x")
+    player = step_through((x * x).tanh() + x)
+    fail_writes(monkeypatch, tmp_path, after_bytes=len(player.html) // 2, error=failure)
+    with pytest.raises(type(failure)):
+        player.save(path)
+    monkeypatch.undo()
+    assert path.read_bytes() == old
+    assert leftovers(tmp_path, "page.html") == []
+    path.chmod(0o644)
+    link = tmp_path / "latest.html"
+    link.symlink_to(path)
+    assert player.save(link) == link
+    assert link.is_symlink()
+    assert path.read_text(encoding="utf-8") == player.html
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644

@@ -21,6 +21,7 @@ from importlib import resources
 from pathlib import Path
 from string import Template
 
+from autograd.files import write_atomically
 from nn.optim import Update
 from nn.seed import (
     RMSPROP_SETTINGS,
@@ -241,6 +242,5 @@ def training_page(runs: Sequence[Run] | None = None, threshold: float = THRESHOL
 
 
 def write_training_page(path: Path) -> Path:
-    """Write the document's training page to ``path``; return ``path``."""
-    path.write_text(training_page(), encoding="utf-8")
-    return path
+    """Write the document's training page to ``path``, atomically; return ``path``."""
+    return write_atomically(path, training_page())
