@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import re
+from pathlib import Path
 from typing import Any
 
 import mpmath
@@ -258,3 +260,24 @@ def test_empty_or_non_list_logits_are_refused(function: Any) -> None:
 def test_a_logit_that_is_not_a_number_is_refused() -> None:
     with pytest.raises(TypeError, match=r"must be a real number.*str"):
         softmax([Value(1.0), "2"])  # type: ignore[list-item]
+
+
+def test_the_multi_class_example_of_the_training_how_to_prints_what_it_says(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    how_to = Path(__file__).resolve().parent.parent / "docs" / "how-to" / "train.md"
+    text = how_to.read_text(encoding="utf-8")
+    section = text[text.index("## Several classes") :]
+    block = re.search(r"```python\n(.*?)```", section, re.DOTALL)
+    assert block is not None
+    exec(compile(block.group(1), str(how_to), "exec"), {})
+    printed = capsys.readouterr().out.splitlines()
+    assert printed == [
+        "first loss 0.954, log(3) = 1.099",
+        "last loss 0.003",
+        "[1.0, 0.0, 0.0]",
+    ]
+    assert "the first loss is 0.954 and the last 0.003" in section
+    for bad in (True, 1.0, 3):
+        with pytest.raises((TypeError, IndexError)):
+            cross_entropy([0.0, 0.0, 0.0], bad)  # type: ignore[arg-type]
