@@ -39,6 +39,14 @@ def _shifted(logits: list[Value]) -> tuple[list[Value], list[Value], Value]:
     return shifted, exps, total
 
 
+def shifted_and_log_total(logits: Sequence[Number], who: str) -> tuple[list[Value], Value]:
+    """z_i - m and log(sum_j e^(z_j - m)), for m the largest logit: log_softmax_i is the first
+    minus the second (``nn.cross_entropy`` takes the second minus the first, so that a loss of 0
+    is +0.0, as PyTorch's, not -0.0)."""
+    shifted, _, total = _shifted(_logits(logits, who))
+    return shifted, total.log()
+
+
 def log_softmax(logits: Sequence[Number]) -> list[Value]:
     """log softmax_i = z_i - log(sum_j e^z_j), computed as (z_i - m) - log(sum_j e^(z_j - m))
     for m the largest logit, as PyTorch's ``log_softmax``: finite for any finite logits.
@@ -47,8 +55,7 @@ def log_softmax(logits: Sequence[Number]) -> list[Value]:
         >>> [v.data for v in log_softmax([1000.0, -1000.0])]
         [0.0, -2000.0]
     """
-    shifted, _, total = _shifted(_logits(logits, "log_softmax"))
-    log_total = total.log()
+    shifted, log_total = shifted_and_log_total(logits, "log_softmax")
     return [s - log_total for s in shifted]
 
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from autograd import Value
 from autograd.value import as_float
-from nn.functional import log_softmax
+from nn.functional import shifted_and_log_total
 
 Number = Value | float
 
@@ -157,17 +157,20 @@ def cross_entropy(logits: Sequence[Number], target: int | Sequence[float]) -> Va
     if not logits:
         raise ValueError("cross_entropy needs at least one logit, got none")
     index = _class_index(target, len(logits))
-    if index is not None:
-        return _named(-log_softmax(logits)[index], "cross_entropy")
-    probabilities = list(target)  # type: ignore[arg-type]
-    if len(probabilities) != len(logits):
-        raise ValueError(
-            f"cross_entropy needs one probability per logit, got {len(logits)} logits and "
-            f"{len(probabilities)} probabilities"
-        )
-    weights = [as_float(p, "a cross_entropy target probability") for p in probabilities]
-    log_probabilities = log_softmax(logits)
-    total = weights[0] * log_probabilities[0]
-    for weight, log_p in zip(weights[1:], log_probabilities[1:]):
-        total = total + weight * log_p
+    weights: list[float] = []
+    if index is None:
+        probabilities = list(target)  # type: ignore[arg-type]
+        if len(probabilities) != len(logits):
+            raise ValueError(
+                f"cross_entropy needs one probability per logit, got {len(logits)} logits and "
+                f"{len(probabilities)} probabilities"
+            )
+        weights = [as_float(p, "a cross_entropy target probability") for p in probabilities]
+    shifted, log_total = shifted_and_log_total(logits, "cross_entropy")
+    if index is not None:  # -log softmax_t = log_total - shifted_t (+0.0 where it is 0)
+        return _named(log_total - shifted[index], "cross_entropy")
+    # -sum_k p_k log softmax_k, negated last as PyTorch (so a loss of 0 is -0.0 here, as there)
+    total = weights[0] * (shifted[0] - log_total)
+    for weight, s in zip(weights[1:], shifted[1:]):
+        total = total + weight * (s - log_total)
     return _named(-total, "cross_entropy")

@@ -166,7 +166,7 @@ def test_extreme_logits_give_exact_finite_results() -> None:
     assert [v.data for v in softmax([1000.0, -1000.0])] == [1.0, 0.0]
     assert [v.data for v in softmax([-1000.0, -1000.0])] == [0.5, 0.5]
     assert cross_entropy([1000.0, -1000.0], 1).data == 2000.0
-    assert cross_entropy([1000.0, -1000.0], 0).data == 0.0
+    assert cross_entropy([1000.0, -1000.0], 0).data.hex() == "0x0.0p+0"  # +0.0, as torch
     logits = [Value(1000.0), Value(-1000.0)]
     cross_entropy(logits, 1).backward()
     assert [v.grad for v in logits] == [1.0, -1.0]  # softmax - onehot, exactly
@@ -184,6 +184,7 @@ def test_cross_entropy_with_a_class_index_matches_torch_to_second_order(z: list[
         t_loss = functional.cross_entropy(tz, torch.tensor(target))
         (t_gradient,) = torch.autograd.grad(t_loss, tz, create_graph=True)
         assert loss.data == pytest.approx(t_loss.item(), rel=4 * ULP_OF_ONE, abs=0.0)
+        assert math.copysign(1.0, loss.data) == math.copysign(1.0, t_loss.item())  # +0.0
         assert _close([g.data for g in gradient], t_gradient.tolist()), (z, target)
         hessian = autograd.hessian(lambda *xs: cross_entropy(list(xs), target), z)  # noqa: B023
         t_hessian = torch.autograd.functional.hessian(
@@ -215,6 +216,7 @@ def test_cross_entropy_with_class_probabilities_matches_torch(z: list[float]) ->
     t_loss = torch.nn.functional.cross_entropy(tz, torch.tensor(probabilities, dtype=torch.float64))
     t_loss.backward()
     assert loss.data == pytest.approx(t_loss.item(), rel=8 * ULP_OF_ONE, abs=0.0)
+    assert math.copysign(1.0, loss.data) == math.copysign(1.0, t_loss.item())  # +0.0
     assert _close([v.grad for v in logits], tz.grad.tolist()), z
 
 
