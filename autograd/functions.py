@@ -4,6 +4,8 @@ One function per table entry that names one (``Rule.function``), made from the e
 Value (or, for two inputs, at least one Value) it applies the rule and returns a Value, the same
 op as the method ``v.exp()``; given real numbers it returns the float computed by the same rule.
 Rule text calls these names, which is how one rule runs on floats and on Values.
+
+:func:`where` is here too: a choice between two inputs by a bool, which needs no rule.
 """
 
 from __future__ import annotations
