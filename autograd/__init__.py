@@ -23,6 +23,7 @@ from autograd import methods as _methods  # noqa: F401 - gives Value its op meth
 from autograd.compiler import CompiledFunction
 from autograd.compiler import compile_function as compile
 from autograd.draw import Graph, draw
+from autograd.functions import where as where
 from autograd.gradcheck import GradcheckError, gradcheck
 from autograd.graph import EdgeStep, Frame, backward, topological_order
 from autograd.higher import derivative, grad, hessian

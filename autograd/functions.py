@@ -4,6 +4,8 @@ One function per table entry that names one (``Rule.function``), made from the e
 Value (or, for two inputs, at least one Value) it applies the rule and returns a Value, the same
 op as the method ``v.exp()``; given real numbers it returns the float computed by the same rule.
 Rule text calls these names, which is how one rule runs on floats and on Values.
+
+:func:`where` is here too: a choice between two inputs by a bool, which needs no rule.
 """
 
 from __future__ import annotations
@@ -11,10 +13,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Protocol, overload
 
 from autograd import numerics
+from autograd.modes import TracingError, tracing
 from autograd.ops import RULES
 from autograd.record import apply, apply1
 from autograd.rule import Rule
-from autograd.value import Value, as_float
+from autograd.value import Constant, Value, as_float
 
 
 class UnaryFunction(Protocol):
@@ -74,7 +77,7 @@ def op_function(rule: Rule) -> Any:
     return function
 
 
-__all__ = [rule.function for rule in RULES.values() if rule.function]
+__all__ = [rule.function for rule in RULES.values() if rule.function] + ["where"]
 globals().update({rule.function: op_function(rule) for rule in RULES.values() if rule.function})
 
 if TYPE_CHECKING:  # the table's functions, for type checkers (tests/test_one_entry.py checks)
@@ -104,3 +107,50 @@ def sign(x: Value | float) -> float:
     """-1, 0 or 1 by the sign of x (0 at 0 and at nan). A step: its derivative is 0, so the
     result is a plain float even for a Value (rule text uses it: abs' = sign)."""
     return numerics.sign(float(x))
+
+
+@overload
+def where(cond: bool, a: float, b: float) -> float: ...
+@overload
+def where(cond: bool, a: Value | float, b: Value | float) -> Value | float: ...
+def where(cond: bool, a: Value | float, b: Value | float) -> Value | float:
+    """``a`` if ``cond`` else ``b``, with PyTorch's ``where`` gradient: the chosen input takes the
+    whole upstream gradient g (d/da = 1 where cond holds, else 0; d/db the other way round) and
+    the other takes exactly 0, even where g is inf or nan (0 * inf would be nan).
+
+    ``cond`` is a Python bool, such as ``v > 0`` (a comparison of Values compares their data).
+    No op is recorded: the result is the chosen input itself (a number becomes a
+    :class:`Constant`; two numbers give the chosen float), so the gradient reaches it unchanged
+    and the other input is not in the graph at all, which leaves its ``.grad`` as it was (0
+    after ``zero_grad``), as PyTorch's masked zero does.
+
+    While :func:`autograd.compile` traces, ``where`` raises :class:`TracingError`: the compiled
+    code would replay the branch chosen for the first input for every input. Write the choice
+    with ops (``relu``, ``maximum``, ``minimum``) or do not compile the function.
+
+    Examples:
+        >>> x = Value(-2.0)
+        >>> y = where(x > 0, x, 0.1 * x)   # leaky relu
+        >>> y.backward()
+        >>> y.data, x.grad
+        (-0.2, 0.1)
+    """
+    if tracing.get():
+        raise TracingError(
+            "where() was called while autograd.compile was tracing; the compiled code would take "
+            "the branch chosen now for every input. Write the choice with ops (relu, maximum, "
+            "minimum) or do not compile this function."
+        )
+    if type(cond) is not bool:
+        raise TypeError(
+            f"where() takes a bool condition (such as v > 0), got {type(cond).__name__} {cond!r}"
+        )
+    numbers = {
+        name: as_float(x, f"where()'s {name}")
+        for name, x in (("a", a), ("b", b))
+        if not isinstance(x, Value)
+    }
+    chosen, other, name = (a, b, "a") if cond else (b, a, "b")
+    if isinstance(chosen, Value):
+        return chosen
+    return Constant(numbers[name]) if isinstance(other, Value) else numbers[name]

@@ -15,10 +15,12 @@ The document's network lives in :mod:`nn.seed` (``python -m nn.seed`` trains it 
 
 from nn import datasets
 from nn.compiled import CompiledLoss, compile_loss
+from nn.functional import log_softmax, softmax
 from nn.layers import ACTIVATIONS, DEFAULT_SEED, MLP, Layer, Neuron
 from nn.losses import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
+    cross_entropy,
     half_squared_error,
     hinge_loss,
     mse_loss,
@@ -43,8 +45,11 @@ __all__ = [
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "compile_loss",
+    "cross_entropy",
     "datasets",
     "half_squared_error",
     "hinge_loss",
+    "log_softmax",
     "mse_loss",
+    "softmax",
 ]

@@ -4,9 +4,13 @@ the loss function's name (``mse_loss``), so that drawings and ``autograd.explain
 
 from __future__ import annotations
 
+import numbers
+import operator
 from collections.abc import Sequence
 
 from autograd import Value
+from autograd.value import as_float
+from nn.functional import shifted_and_log_total
 
 Number = Value | float
 
@@ -111,3 +115,62 @@ def binary_cross_entropy_with_logits(logits: Sequence[Number], targets: Sequence
         z = _as_value(z)
         terms.append(z.softplus() - t * z)
     return _named(_mean(terms), "binary_cross_entropy_with_logits")
+
+
+def _class_index(target: object, classes: int) -> int | None:
+    """``target`` as a class index in [0, classes); None if it is a sequence (probabilities)."""
+    if isinstance(target, (bool, float, Value)):
+        raise TypeError(
+            "cross_entropy takes a class index (an int) or a list of class probabilities as "
+            f"its target, got {type(target).__name__} {target!r}"
+        )
+    if isinstance(target, numbers.Integral):
+        index = operator.index(target)
+        if not 0 <= index < classes:
+            raise IndexError(
+                f"cross_entropy: target class {index} is out of range for {classes} logits "
+                f"(classes 0 to {classes - 1})"
+            )
+        return index
+    if isinstance(target, Sequence) and not isinstance(target, str):
+        return None
+    raise TypeError(
+        "cross_entropy takes a class index (an int) or a list of class probabilities as its "
+        f"target, got {type(target).__name__}"
+    )
+
+
+def cross_entropy(logits: Sequence[Number], target: int | Sequence[float]) -> Value:
+    """The multi-class cross-entropy of one sample, as PyTorch's ``F.cross_entropy`` of logits of
+    shape (C,): for a class index t, -log softmax_t(z) = log(sum_j e^z_j) - z_t; for class
+    probabilities p_1..p_C, -sum_k p_k log softmax_k(z). The gradient is softmax(z) - onehot(t)
+    (or softmax(z) - p, where the p sum to 1). Stable for any finite logits (log_softmax
+    subtracts the largest logit), so logits of ±1000 give exact finite losses. The
+    probabilities are used as given (as PyTorch, they are not checked to sum to 1).
+
+    Examples:
+        >>> cross_entropy([1000.0, -1000.0], 1).data
+        2000.0
+    """
+    if isinstance(logits, Value) or not isinstance(logits, Sequence) or isinstance(logits, str):
+        raise TypeError(f"cross_entropy takes a list of logits, got {type(logits).__name__}")
+    if not logits:
+        raise ValueError("cross_entropy needs at least one logit, got none")
+    index = _class_index(target, len(logits))
+    weights: list[float] = []
+    if index is None:
+        probabilities = list(target)  # type: ignore[arg-type]
+        if len(probabilities) != len(logits):
+            raise ValueError(
+                f"cross_entropy needs one probability per logit, got {len(logits)} logits and "
+                f"{len(probabilities)} probabilities"
+            )
+        weights = [as_float(p, "a cross_entropy target probability") for p in probabilities]
+    shifted, log_total = shifted_and_log_total(logits, "cross_entropy")
+    if index is not None:  # -log softmax_t = log_total - shifted_t (+0.0 where it is 0)
+        return _named(log_total - shifted[index], "cross_entropy")
+    # -sum_k p_k log softmax_k, negated last as PyTorch (so a loss of 0 is -0.0 here, as there)
+    total = weights[0] * (shifted[0] - log_total)
+    for weight, s in zip(weights[1:], shifted[1:]):
+        total = total + weight * (s - log_total)
+    return _named(-total, "cross_entropy")

@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import math
+import re
+from pathlib import Path
+from typing import Any
 
+import mpmath
 import pytest
 
+import autograd
 from autograd import Value, gradcheck
 from nn import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
+    cross_entropy,
     half_squared_error,
     hinge_loss,
+    log_softmax,
     mse_loss,
+    softmax,
 )
 
 
@@ -93,6 +101,7 @@ def test_each_loss_is_labelled_by_what_it_is_and_leaves_the_users_labels() -> No
         "hinge_loss": hinge_loss([p], [1]),
         "binary_cross_entropy": binary_cross_entropy([p], [1.0]),
         "binary_cross_entropy_with_logits": binary_cross_entropy_with_logits([p], [1.0]),
+        "cross_entropy": cross_entropy([p, 0.5], 0),
     }
     for name, loss in losses.items():
         assert loss.label == name
@@ -102,3 +111,175 @@ def test_each_loss_is_labelled_by_what_it_is_and_leaves_the_users_labels() -> No
     mse_loss([unlabelled], [1.0])
     assert unlabelled.label == ""  # only the result is labelled, never an input
     assert mse_loss([unlabelled], [1.0]).parents[0].label == ""  # nor a value on the way
+
+
+# --- multi-class: softmax, log_softmax, cross_entropy, against torch float64 ------------------
+
+LOGITS = [
+    [0.3, -1.2, 2.5],  # ordinary
+    [0.1, 0.2, 0.3, 0.4, 0.5],
+    [1000.0, -1000.0],  # extreme: e^2000 would overflow without the shift
+    [1000.0, -1000.0, 0.0],
+    [-1000.0, -1000.0],
+    [2.0, 2.0, 2.0],  # equal logits: the max is a tie
+    [1e300, 0.0, 1.0],  # one huge logit
+    [-1e300, 0.0, 1.0],
+    [30.0, 0.0],  # softmax_0 - 1 is -9.4e-14: a cancellation
+    [5.0],  # one class
+]
+ULP_OF_ONE = 2.0**-52
+"""Each softmax and each gradient entry is at most 1 in size; it agrees with torch's to a few
+units in the last place of 1 (the two round differently, and neither is exact)."""
+
+
+def _torch() -> Any:
+    return pytest.importorskip("torch", reason="torch is not installed")
+
+
+def _close(got: list[float], want: list[float], ulps: float = 4.0) -> bool:
+    return all(
+        a == b or abs(a - b) <= ulps * ULP_OF_ONE * max(1.0, abs(b)) for a, b in zip(got, want)
+    )
+
+
+@pytest.mark.parametrize("z", LOGITS)
+def test_softmax_and_log_softmax_values_and_gradients_match_torch(z: list[float]) -> None:
+    torch = _torch()
+    weights = [0.7, -1.3, 0.4, 2.0, -0.6][: len(z)]  # a vector-Jacobian product
+    for ours, theirs in ((softmax, torch.softmax), (log_softmax, torch.log_softmax)):
+        logits = [Value(x) for x in z]
+        out = ours(logits)
+        total = out[0] * weights[0]
+        for w, o in zip(weights[1:], out[1:]):
+            total = total + w * o
+        total.backward()
+        tz = torch.tensor(z, dtype=torch.float64, requires_grad=True)
+        t_out = theirs(tz, dim=0)
+        (t_out * torch.tensor(weights, dtype=torch.float64)).sum().backward()
+        assert all(math.isfinite(o.data) for o in out)
+        assert _close([o.data for o in out], t_out.tolist()), (ours.__name__, z)
+        assert _close([v.grad for v in logits], tz.grad.tolist()), (ours.__name__, z)
+
+
+def test_extreme_logits_give_exact_finite_results() -> None:
+    assert [v.data for v in log_softmax([1000.0, -1000.0])] == [0.0, -2000.0]
+    assert [v.data for v in softmax([1000.0, -1000.0])] == [1.0, 0.0]
+    assert [v.data for v in softmax([-1000.0, -1000.0])] == [0.5, 0.5]
+    assert cross_entropy([1000.0, -1000.0], 1).data == 2000.0
+    assert cross_entropy([1000.0, -1000.0], 0).data.hex() == "0x0.0p+0"  # +0.0, as torch
+    logits = [Value(1000.0), Value(-1000.0)]
+    cross_entropy(logits, 1).backward()
+    assert [v.grad for v in logits] == [1.0, -1.0]  # softmax - onehot, exactly
+
+
+@pytest.mark.parametrize("z", LOGITS)
+def test_cross_entropy_with_a_class_index_matches_torch_to_second_order(z: list[float]) -> None:
+    torch = _torch()
+    functional = torch.nn.functional
+    for target in range(len(z)):
+        logits = [Value(x) for x in z]
+        loss = cross_entropy(logits, target)
+        gradient = autograd.grad(loss, logits, create_graph=True)
+        tz = torch.tensor(z, dtype=torch.float64, requires_grad=True)
+        t_loss = functional.cross_entropy(tz, torch.tensor(target))
+        (t_gradient,) = torch.autograd.grad(t_loss, tz, create_graph=True)
+        assert loss.data == pytest.approx(t_loss.item(), rel=4 * ULP_OF_ONE, abs=0.0)
+        assert math.copysign(1.0, loss.data) == math.copysign(1.0, t_loss.item())  # +0.0
+        assert _close([g.data for g in gradient], t_gradient.tolist()), (z, target)
+        hessian = autograd.hessian(lambda *xs: cross_entropy(list(xs), target), z)  # noqa: B023
+        t_hessian = torch.autograd.functional.hessian(
+            lambda x: functional.cross_entropy(x, torch.tensor(target)),  # noqa: B023
+            torch.tensor(z, dtype=torch.float64),
+        )
+        for row, t_row in zip(hessian, t_hessian.tolist()):
+            assert _close(row, t_row), (z, target)
+
+
+def test_the_cancellation_is_exact_against_mpmath() -> None:
+    # d/dz_0 of cross_entropy([30, 0], 0) = softmax_0 - 1 = -1 / (1 + e^30), about -9.36e-14.
+    logits = [Value(30.0), Value(0.0)]
+    cross_entropy(logits, 0).backward()
+    with mpmath.workdps(50):
+        exact = float(-1 / (1 + mpmath.exp(30)))
+    assert logits[0].grad == pytest.approx(exact, rel=1e-15)
+    assert logits[1].grad == pytest.approx(-exact, rel=1e-15)
+
+
+@pytest.mark.parametrize("z", LOGITS)
+def test_cross_entropy_with_class_probabilities_matches_torch(z: list[float]) -> None:
+    torch = _torch()
+    probabilities = [1.0 / len(z)] * len(z) if len(z) != 3 else [0.2, 0.0, 0.8]
+    logits = [Value(x) for x in z]
+    loss = cross_entropy(logits, probabilities)
+    loss.backward()
+    tz = torch.tensor(z, dtype=torch.float64, requires_grad=True)
+    t_loss = torch.nn.functional.cross_entropy(tz, torch.tensor(probabilities, dtype=torch.float64))
+    t_loss.backward()
+    assert loss.data == pytest.approx(t_loss.item(), rel=8 * ULP_OF_ONE, abs=0.0)
+    assert math.copysign(1.0, loss.data) == math.copysign(1.0, t_loss.item())  # +0.0
+    assert _close([v.grad for v in logits], tz.grad.tolist()), z
+
+
+def test_cross_entropy_against_finite_differences() -> None:
+    assert gradcheck(lambda a, b, c: cross_entropy([a, b, c], 2), [0.3, -1.2, 2.5])
+    assert gradcheck(lambda a, b: cross_entropy([a, b], [0.25, 0.75]), [0.5, -0.5])
+
+
+@pytest.mark.parametrize(
+    ("target", "error", "message"),
+    [
+        (3, IndexError, r"target class 3 is out of range for 3 logits \(classes 0 to 2\)"),
+        (-1, IndexError, r"target class -1 is out of range"),
+        (-100, IndexError, r"target class -100 is out of range"),
+        (True, TypeError, r"class index \(an int\).*got bool True"),
+        (1.0, TypeError, r"class index \(an int\).*got float 1.0"),
+        (Value(1.0), TypeError, r"class index \(an int\).*got Value"),
+        ("1", TypeError, r"class index \(an int\).*got str"),
+        (None, TypeError, r"class index \(an int\).*got NoneType"),
+        ([0.5, 0.5], ValueError, r"one probability per logit, got 3 logits and 2 probabilities"),
+        ([0.5, "a", 0.5], TypeError, r"target probability must be a real number"),
+        ([True, False, False], TypeError, r"target probability must be a real number"),
+    ],
+)
+def test_cross_entropy_refuses_bad_targets(target: object, error: type, message: str) -> None:
+    logits = [Value(0.1), Value(0.2), Value(0.3)]
+    with pytest.raises(error, match=message):
+        cross_entropy(logits, target)  # type: ignore[arg-type]
+    assert [v.grad for v in logits] == [0.0, 0.0, 0.0]
+
+
+@pytest.mark.parametrize("function", [softmax, log_softmax, cross_entropy])
+def test_empty_or_non_list_logits_are_refused(function: Any) -> None:
+    arguments = (0,) if function is cross_entropy else ()
+    with pytest.raises(ValueError, match="at least one logit, got none"):
+        function([], *arguments)
+    with pytest.raises(TypeError, match="takes a list of logits, got Value"):
+        function(Value(1.0), *arguments)
+    with pytest.raises(TypeError, match="takes a list of logits, got str"):
+        function("12", *arguments)
+
+
+def test_a_logit_that_is_not_a_number_is_refused() -> None:
+    with pytest.raises(TypeError, match=r"must be a real number.*str"):
+        softmax([Value(1.0), "2"])  # type: ignore[list-item]
+
+
+def test_the_multi_class_example_of_the_training_how_to_prints_what_it_says(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    how_to = Path(__file__).resolve().parent.parent / "docs" / "how-to" / "train.md"
+    text = how_to.read_text(encoding="utf-8")
+    section = text[text.index("## Several classes") :]
+    block = re.search(r"```python\n(.*?)```", section, re.DOTALL)
+    assert block is not None
+    exec(compile(block.group(1), str(how_to), "exec"), {})
+    printed = capsys.readouterr().out.splitlines()
+    assert printed == [
+        "first loss 0.954, log(3) = 1.099",
+        "last loss 0.003",
+        "[1.0, 0.0, 0.0]",
+    ]
+    assert "the first loss is 0.954 and the last 0.003" in section
+    for bad in (True, 1.0, 3):
+        with pytest.raises((TypeError, IndexError)):
+            cross_entropy([0.0, 0.0, 0.0], bad)  # type: ignore[arg-type]
