@@ -403,7 +403,9 @@ def _quiz_targets(
                 "to itself: it is 1 by definition"
             )
         if isinstance(value, Constant):
-            raise ValueError(f"quiz cannot ask about the Constant {value}, which takes no gradient")
+            raise ValueError(
+                f"quiz cannot ask about {describe(value)}: a Constant takes no gradient"
+            )
         if value not in has_row:
             raise ValueError(
                 f"quiz asks about {describe(value)}, which is not a Value whose gradient this "
