@@ -110,8 +110,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "does the answer rounded as the graph shows it.",
         "quiz_check": "Check",
         "quiz_right": "Right: {name} = {answer}.",
-        "quiz_wrong": "Not quite: you said {typed}, but {name} = {answer}. This is how it "
-        "comes about:",
+        "quiz_wrong": "Not quite: you said {typed}, but {name} = {answer}. The purple lines "
+        "above show how it comes about.",
         "quiz_invalid": "{name}: expected a number such as 0.25, got \u201c{text}\u201d; "
         "nothing was counted.",
         "quiz_skipped": "You stepped past {name} without answering: skipped. Step back to "
@@ -162,7 +162,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "也算对。",
         "quiz_check": "核对",
         "quiz_right": "答对了：{name} = {answer}。",
-        "quiz_wrong": "不对：你填的是 {typed}，而 {name} = {answer}。它是这样算出来的：",
+        "quiz_wrong": "不对：你填的是 {typed}，而 {name} = {answer}。上面紫色的几行说明了它是怎么"
+        "算出来的。",
         "quiz_invalid": "{name}：需要填一个数，例如 0.25，填的却是“{text}”；这次不计分。",
         "quiz_skipped": "{name} 还没作答就跳过了，记为跳过。退回那一步还可以补答。",
         "quiz_score": "得分：共 {asked} 题，答对 {right} 题",

@@ -194,6 +194,11 @@ def test_stepping_past_marks_skipped_and_the_score_counts_right_of_asked(browser
     assert _grad_row(page, "w24") == "grad ?"
     page.keyboard.press("End")
     assert page.text_content("#quiz-score") == "Score: 1 of 6 right, 5 skipped"
+    notes = page.eval_on_selector_all("#quiz .quiz-hint", "e => e.map(p => p.textContent)")
+    assert notes == [  # the four passed at once, in one sentence
+        "You stepped past dE/dw14, dE/dw35, dE/dw23, \u2026 without answering: skipped. "
+        "Step back to answer it."
+    ]
     assert _grad_row(page, "w24") == "grad ?"  # still hidden at the last step
     assert _grad_row(page, "w45") == f"grad {EXPECTED['w45']:.4g}"
     page.keyboard.press("Home")
@@ -259,3 +264,20 @@ def test_quiz_pages_are_the_same_in_every_run() -> None:
     }
     assert len(pages) == 1
     assert pages == {step_through(seed.loss_graph(), quiz=True, lang="zh").html + "\n"}
+
+
+@needs_browser
+@pytest.mark.parametrize(
+    ("tolerance", "off", "verdict"),
+    [(1e-3, 1 + 5e-4, "Right"), (1e-3, 1 + 2e-3, "Not quite"), (0.05, 1.01, "Right")],
+)
+def test_the_tolerance_is_relative_to_the_gradient(
+    browser: Any, tolerance: float, off: float, verdict: str
+) -> None:
+    html, _ = _seed_quiz(quiz=True, quiz_tolerance=tolerance)
+    page = _open(browser, html)
+    _to_question(page, "dE/dw24")
+    field = "#quiz input[aria-label='dE/dw24']"
+    page.fill(field, repr(EXPECTED["w24"] * off))  # not the rounded number: only the tolerance
+    page.press(field, "Enter")
+    assert (page.text_content("#quiz .quiz-result") or "").startswith(verdict)

@@ -99,8 +99,10 @@
       var text = gradText(question.node);
       if (!text) { return; }
       if (k >= question.frame && !answered(i)) {
-        text.textContent = "grad ?";
-        text.setAttribute("class", "quiz-hidden");
+        if (text.textContent !== "grad ?") {  // the player wrote its row: hide it again
+          text.textContent = "grad ?";
+          text.setAttribute("class", "quiz-hidden");
+        }
         hidden[question.node] = true;
       } else if (hidden[question.node]) {  // back to what the player shows at this step
         var row = rowAt(question.node, k);
@@ -146,7 +148,7 @@
 
   function render(k) {
     asked.textContent = "";
-    var open = false;
+    var open = false, passed = [];
     questions.forEach(function (question, i) {
       if (question.frame === k) {
         asked.appendChild(askRow(i));
@@ -157,12 +159,16 @@
         }
       } else if (question.frame < k && question.frame >= lastShown && status[i].state === "open") {
         status[i].state = "skipped";  // stepped past it just now
-        asked.appendChild(element("p", {"class": "quiz-hint"},
-                                  fill(words.quiz_skipped, {name: question.name})));
+        passed.push(question.name);
       } else if (question.frame < k && status[i].state === "open") {
         status[i].state = "skipped";
       }
     });
+    if (passed.length) {  // one sentence, however many were passed at once (End, the slider)
+      var names = passed.slice(0, 3).join(", ") + (passed.length > 3 ? ", \u2026" : "");
+      asked.appendChild(element("p", {"class": "quiz-hint"},
+                                fill(words.quiz_skipped, {name: names})));
+    }
     if (open) { asked.appendChild(element("p", {"class": "quiz-hint"}, words.tolerance)); }
     var counts = {right: 0, skipped: 0, asked: questions.length};
     status.forEach(function (s) {
