@@ -104,6 +104,21 @@ TEXTS: dict[str, dict[str, str]] = {
         "done": "Done: every gradient is complete.",
         "parameters": "Done: every gradient is complete. The parameters' gradients:",
         "update": "{node}: the optimizer's step changes its value by its gradient.",
+        "quiz": "Quiz",
+        "quiz_question": "Your turn: what is {name}? Type your prediction and press Check "
+        "(or Enter).",
+        "quiz_tolerance": "A number within {tolerance} of the answer counts as right, and so "
+        "does the answer rounded as the graph shows it.",
+        "quiz_check": "Check",
+        "quiz_right": "Right: {name} = {answer}.",
+        "quiz_wrong": "Not quite: you said {typed}, but {name} = {answer}. The purple lines "
+        "above show how it comes about.",
+        "quiz_invalid": "{name}: expected a number such as 0.25, got \u201c{text}\u201d; "
+        "nothing was counted.",
+        "quiz_skipped": "You stepped past {name} without answering: skipped. Step back to "
+        "answer it.",
+        "quiz_score": "Score: {right} of {asked} right",
+        "quiz_score_skipped": "Score: {right} of {asked} right, {skipped} skipped",
     },
     "zh": {
         "title": "chainrule：逐步演示 {root} 的反向传播",
@@ -142,6 +157,18 @@ TEXTS: dict[str, dict[str, str]] = {
         "done": "完成：所有梯度都已算出。",
         "parameters": "完成：所有梯度都已算出。各参数的梯度如下：",
         "update": "{node}：优化器的这一步按它的梯度更新它的值。",
+        "quiz": "小测验",
+        "quiz_question": "轮到你了：{name} 等于多少？填上你预测的数，再按“核对”（或回车键）。",
+        "quiz_tolerance": "与答案相差不超过 {tolerance} 就算对；与图中显示的位数四舍五入后相同"
+        "也算对。",
+        "quiz_check": "核对",
+        "quiz_right": "答对了：{name} = {answer}。",
+        "quiz_wrong": "不对：你填的是 {typed}，而 {name} = {answer}。上面紫色的几行说明了它是怎么"
+        "算出来的。",
+        "quiz_invalid": "{name}：需要填一个数，例如 0.25，填的却是“{text}”；这次不计分。",
+        "quiz_skipped": "{name} 还没作答就跳过了，记为跳过。退回那一步还可以补答。",
+        "quiz_score": "得分：共 {asked} 题，答对 {right} 题",
+        "quiz_score_skipped": "得分：共 {asked} 题，答对 {right} 题，跳过 {skipped} 题",
     },
 }
 """The player's words in each language it speaks, by what they are for."""
@@ -320,6 +347,130 @@ def _live_script(root: Value, precision: int, lang: str) -> str:
         f"rules: {rules},\npage: {script_json(page)}}};\n{_LIVE_SCRIPT}"
     )
     return checked_for_html(script)
+
+
+# --- quiz: the page hides chosen gradients and asks the learner for them ----------------------
+
+_QUIZ_SCRIPT = resources.files("autograd").joinpath("templates/quiz.js").read_text("utf-8")
+_QUIZ_WORDS = ("quiz", "quiz_question", "quiz_check", "quiz_right", "quiz_wrong", "quiz_invalid",
+               "quiz_skipped", "quiz_score", "quiz_score_skipped")  # fmt: skip
+
+
+def _check_quiz_options(quiz: object, tolerance: object) -> None:
+    """Refuses a ``quiz`` that is neither a bool nor a sequence of Values, and a tolerance that
+    is not a finite number from 0 to 1."""
+    if not isinstance(quiz, bool):
+        if isinstance(quiz, (str, bytes)) or not isinstance(quiz, Sequence):
+            raise TypeError(
+                f"quiz must be True, False or a list of the Values to ask about, got {quiz!r}"
+            )
+        for value in quiz:
+            if not isinstance(value, Value):
+                raise TypeError(
+                    "quiz must list Values of the graph, got an item of type "
+                    f"{type(value).__name__!r}"
+                )
+    if (
+        isinstance(tolerance, bool)
+        or not isinstance(tolerance, (int, float))
+        or not 0.0 <= tolerance < 1.0
+    ):
+        raise ValueError(
+            f"quiz_tolerance must be a relative tolerance from 0 up to 1 (such as 1e-3), got "
+            f"{tolerance!r}"
+        )
+
+
+def _quiz_targets(
+    quiz: bool | Sequence[Value], root: Value, has_row: set[Value], parameters: list[Value]
+) -> list[Value]:
+    """The Values whose gradients the quiz asks for: ``parameters`` for ``quiz=True``, else
+    the Values listed (each once), each checked to have a gradient the page plays."""
+    if quiz is True:
+        if not parameters:
+            raise ValueError(
+                "quiz=True asks for every parameter's gradient, but this graph has no parameter "
+                "(a labelled Value that is not a Constant); list the Values to ask about"
+            )
+        return list(parameters)
+    if quiz is False:
+        return []
+    targets = list(dict.fromkeys(quiz))
+    if not targets:
+        raise ValueError("quiz lists no Value; give True, or the Values to ask about")
+    for value in targets:
+        if value is root:
+            raise ValueError(
+                f"quiz cannot ask for the gradient of the root {describe(value)} with respect "
+                "to itself: it is 1 by definition"
+            )
+        if isinstance(value, Constant):
+            raise ValueError(
+                f"quiz cannot ask about {describe(value)}: a Constant takes no gradient"
+            )
+        if value not in has_row:
+            raise ValueError(
+                f"quiz asks about {describe(value)}, which is not a Value whose gradient this "
+                "page plays (it is not in the graph, or not on the paths followed)"
+            )
+    return targets
+
+
+def _quiz(
+    played: list[dict[str, object]],
+    targets: list[Value],
+    rows: _GradRows,
+    names: dict[Value, str],
+    root_name: str,
+    tolerance: float,
+    words: dict[str, str],
+) -> dict[str, object]:
+    """The quiz's data, and its questions taken out of the frames: each target is asked in the
+    frame where its last share arrives (its gradient is complete from then on), and that
+    frame's chain-rule lines and sum for it move into the question's explanation, together
+    with the lines of its earlier shares. The expected answer is the gradient the pass
+    computed; the page only compares a typed number with it."""
+    r = _d(root_name)
+    questions = []
+    for value in sorted(targets, key=lambda target: rows.last_frame[target]):  # in page order
+        node_id = rows.ids[value]
+        asked = rows.last_frame[value]
+        name = f"d{r}/d{_d(names[value])}"
+        explanation: list[list[str]] = []
+        for position, frame in enumerate(played):
+            contributions = frame["contributions"]
+            assert isinstance(contributions, list)
+            into = [c for c in contributions if c["input"] == node_id]
+            for contribution in into:
+                explanation.append([contribution["chain"], "line"])
+                explanation.append([f"{words['where']} {contribution['local']}", "local"])
+            if position == asked:  # this frame shows none of them until it is answered
+                frame["contributions"] = [c for c in contributions if c["input"] != node_id]
+                sums = frame["sums"]
+                assert isinstance(sums, list)
+                frame["sums"] = [line for line in sums if not line.startswith(f"{name} = ")]
+        if len(rows.terms[value]) > 1:
+            explanation.append([f"{name} = {rows.gradient(value)}", "sum"])
+        total = rows.totals[value]
+        questions.append(
+            {
+                "frame": asked,
+                "node": node_id,
+                "name": name,
+                "expected": _number(total),
+                "shown": rows.write(total),
+                "explanation": explanation,
+            }
+        )
+    quiz_words = {key: words[key] for key in _QUIZ_WORDS}
+    quiz_words["tolerance"] = words["quiz_tolerance"].format(tolerance=f"{tolerance * 100:g}%")
+    return {"questions": questions, "tolerance": tolerance, "words": quiz_words}
+
+
+def _quiz_script(quiz: dict[str, object]) -> str:
+    """The page's quiz script: its data and ``templates/quiz.js``, in one ``<script>``."""
+    script = f"var chainruleQuiz = {_script_safe_json(quiz)};\n{_QUIZ_SCRIPT}"
+    return f"<script>\n{checked_for_html(script)}</script>"
 
 
 class StepThrough:
@@ -516,6 +667,8 @@ def step_through(
     rankdir: str = "LR",
     max_nodes: int = DEFAULT_MAX_NODES,
     lang: str = "en",
+    quiz: bool | Sequence[Value] = False,
+    quiz_tolerance: float = 1e-3,
 ) -> StepThrough:
     """Run ``root.backward()`` step by step (grads change exactly as ``backward`` changes them)
     and return a player of the forward pass, the backward pass and, given an ``optimizer``, its
@@ -545,6 +698,15 @@ def step_through(
     (:func:`autograd.graph.nodes_on_paths`), with the other inputs of their ops drawn faded
     and without a grad row, since only part of their gradient flows along these paths. Each
     backward step shows only the shares that go along the paths; the last one gives d(root)/dv.
+
+    **Quiz** (``quiz=True`` for every parameter's gradient, or a list of the Values to ask
+    about): the page asks for each such gradient at the backward step where it becomes
+    complete, and hides it (its grad row shows ``grad ?``, that step's chain-rule lines for it
+    are held back) until the learner types a number and checks it. A number counts as right
+    when ``|typed - g| <= quiz_tolerance * |g|``, where g is the gradient the pass computed, or
+    when it equals g as rounded to ``precision`` digits on the page. Either way the page then
+    shows the chain-rule lines and the worked local derivatives that give g. Stepping past an
+    unanswered question marks it skipped; a score counts the right answers.
     """
     if lang not in TEXTS:
         allowed = ", ".join(repr(name) for name in LANGUAGES)
@@ -557,6 +719,7 @@ def step_through(
             "and returns one update per parameter (as nn.optim's optimizers do), got "
             f"{type(optimizer).__name__!r}, which has none"
         )
+    _check_quiz_options(quiz, quiz_tolerance)
     words = TEXTS[lang]
     live = _live_script(root, precision, lang)
     nodes = graph_nodes(root)
@@ -619,6 +782,11 @@ def step_through(
     # --- backward
     grad_nodes = [node for node in ordered if _has_grad(node, wrt, context)]
     rows = _GradRows(grad_nodes, ids, precision)
+    if wrt is None:
+        parameters = [n for n in grad_nodes if not n.parents and n.label and n is not root]
+    else:
+        parameters = [wrt] if wrt is not root else []
+    asked = _quiz_targets(quiz, root, set(rows.totals), parameters)  # before backward runs
     all_frames = list(backward_steps(root))
     frames = [frame for frame in all_frames if frame.node in shown_expanded]
     root_name = names[root]
@@ -676,10 +844,6 @@ def step_through(
                 boxes=boxes,
             )
         )
-    if wrt is None:
-        parameters = [n for n in grad_nodes if not n.parents and n.label and n is not root]
-    else:
-        parameters = [wrt] if wrt is not root else []
     played.append(
         _frame(
             phase="backward",
@@ -735,6 +899,11 @@ def step_through(
         "context": [ids[node] for node in context],
         "words": {key: words[key] for key in ("play", "pause", "where")},
     }
+    quiz_block = ""
+    if asked:
+        quiz_data = _quiz(played, asked, rows, names, root_name, quiz_tolerance, words)
+        data["quiz"] = quiz_data
+        quiz_block = _quiz_script(quiz_data)
     title = _title(words, forward, bool(updates)).format(root=root_name)
     page_words = {key: html.escape(words[key].format(root=root_name)) for key in _PAGE_WORDS}
     focus = "" if wrt is None else words["focus"].format(wrt=names[wrt], root=root_name)
@@ -743,6 +912,7 @@ def step_through(
         svg=compact_svg(svg),
         frames=_script_safe_json(data),
         live=live,
+        quiz=quiz_block,
         **{**page_words, "title": html.escape(title), "focus": html.escape(focus)},
     )
     return StepThrough(page, frames, graph, title, updates=list(updates))

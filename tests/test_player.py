@@ -577,3 +577,118 @@ def test_a_save_that_fails_mid_write_keeps_the_old_page(
     assert link.is_symlink()
     assert path.read_text(encoding="utf-8") == player.html
     assert stat.S_IMODE(path.stat().st_mode) == 0o644
+
+
+# --- quiz mode -----------------------------------------------------------------------------------
+
+
+def _last_receiving(page: str, node_id: str) -> int:
+    """The step where a row receives its last share, read from the frames of a page without a
+    quiz: where its gradient becomes complete."""
+    return max(
+        k
+        for k, frame in enumerate(_frames(page))
+        for row in frame["boxes"]
+        if row[0] == node_id and row[2] == "receiving"
+    )
+
+
+def test_quiz_asks_each_parameter_where_its_gradient_becomes_complete() -> None:
+    plain = step_through(seed.loss_graph()).html
+    player = step_through(seed.loss_graph(), quiz=True)
+    quiz = _data(player.html)["quiz"]
+    expected = hand_derived_gradients()  # the document's formulas, not the pass
+    by_name = {q["name"]: q for q in quiz["questions"]}
+    assert set(by_name) == {f"dE/d{name}" for name in seed.WEIGHTS}
+    frames = [q["frame"] for q in quiz["questions"]]
+    assert frames == sorted(frames)
+    ids = {node.label: node_id for node, node_id in player.graph.ids.items() if node.label}
+    for name, gradient in expected.items():
+        question = by_name[f"dE/d{name}"]
+        assert question["node"] == ids[name]
+        assert question["frame"] == _last_receiving(plain, ids[name])
+        assert abs(question["expected"] - gradient) <= 1e-14 * gradient, name
+        assert question["shown"] == f"{gradient:.4g}"
+        chain, local = question["explanation"]
+        assert chain[0].startswith(f"dE/d{name} += ")
+        assert chain[0].endswith(f"= {gradient:.4g}")
+        assert local == [
+            f"where d(w{name[1:]}*y{name[1]})/d{name} = y{name[1]} = {local[0].split()[-1]}",
+            "local",
+        ]
+        # the step that asks holds its line back; the page without a quiz shows it there
+        asked = _frames(player.html)[question["frame"]]
+        assert chain[0] not in [c["chain"] for c in asked["contributions"]]
+        assert chain[0] in [c["chain"] for c in _frames(plain)[question["frame"]]["contributions"]]
+    assert quiz["tolerance"] == 1e-3
+    assert quiz["words"]["tolerance"].startswith("A number within 0.1% of the answer")
+    assert player.html.count("var chainruleQuiz = ") == 1
+    assert "$quiz" not in player.html
+
+
+def test_quiz_on_a_value_used_twice_explains_every_share_and_their_sum() -> None:
+    x, s, y = _diamond()
+    player = step_through(y, forward=False, quiz=[s], quiz_tolerance=1e-6)
+    quiz = _data(player.html)["quiz"]
+    (question,) = quiz["questions"]
+    s_by_hand = math.sin(0.4)
+    total = 2 * s_by_hand + 1  # dy/ds = 2s + 1, by hand
+    assert question["name"] == "dy/ds"
+    assert math.isclose(question["expected"], total, rel_tol=1e-15)
+    assert question["frame"] == 2  # its last two shares arrive in the product's step
+    texts = [line[0] for line in question["explanation"]]
+    assert len(texts) == 7  # three shares, each with its local derivative, then the sum
+    assert texts[-1] == f"dy/ds = 1 + {s_by_hand:.4g} + {s_by_hand:.4g} = {total:.4g}"
+    assert _frames(player.html)[2]["sums"] == []  # held back until answered
+    assert quiz["tolerance"] == 1e-6
+    assert x.grad == pytest.approx(math.cos(0.4) * total, rel=1e-15)
+
+
+def test_without_a_quiz_the_page_has_no_quiz() -> None:
+    page = step_through(seed.loss_graph()).html
+    assert "quiz" not in _data(page)
+    assert "chainruleQuiz" not in page
+
+
+def test_quiz_focus_asks_for_the_followed_weight() -> None:
+    model = seed.network()
+    w13 = next(p for p in model.parameters() if p.label == "w13")
+    quiz = _data(step_through(seed.loss_graph(model), wrt=w13, quiz=True).html)["quiz"]
+    assert [q["name"] for q in quiz["questions"]] == ["dE/dw13"]
+    assert abs(quiz["questions"][0]["expected"] - hand_derived_gradients()["w13"]) <= 1e-18
+
+
+def test_quiz_with_a_script_label_adds_no_element() -> None:
+    evil = "</script><script>alert(1)</script>"
+    a = Value(2.0, label=evil)
+    page = step_through((a * a).tanh(), quiz=True).html
+    elements = _Elements()
+    elements.feed(page)
+    assert [tag for tag, _ in elements.tags].count("script") == 4  # and one is the quiz's
+
+
+def test_bad_quiz_options_are_refused_before_backward_runs() -> None:
+    model = seed.network()
+    loss = seed.loss_graph(model)
+    stranger = Value(1.0, label="stranger")
+    cases: list[tuple[dict[str, Any], type[Exception], str]] = [
+        ({"quiz": "w13"}, TypeError, r"quiz must be True, False or a list of the Values"),
+        ({"quiz": [0.5]}, TypeError, r"quiz must list Values of the graph, got .*'float'"),
+        ({"quiz": []}, ValueError, r"quiz lists no Value"),
+        ({"quiz": [stranger]}, ValueError, r"quiz asks about .*stranger.*not a Value whose"),
+        ({"quiz": [loss]}, ValueError, r"gradient of the root .* 1 by definition"),
+        ({"quiz": True, "quiz_tolerance": -1e-3}, ValueError, r"quiz_tolerance must be .* -0.001"),
+        ({"quiz": True, "quiz_tolerance": float("nan")}, ValueError, r"quiz_tolerance"),
+        ({"quiz": True, "quiz_tolerance": True}, ValueError, r"quiz_tolerance .* got True"),
+    ]
+    for options, error, message in cases:
+        with pytest.raises(error, match=message):
+            step_through(loss, **options)
+    constant = Constant(2.0)
+    with pytest.raises(
+        ValueError, match=r"quiz cannot ask about .*2.*: a Constant takes no gradient"
+    ):
+        step_through(Value(3.0, label="a") * constant, quiz=[constant])
+    with pytest.raises(ValueError, match=r"this graph has no parameter"):
+        step_through(Value(3.0) * Value(2.0), quiz=True)
+    assert [p.grad for p in model.parameters()] == [0.0] * 6
