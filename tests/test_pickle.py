@@ -17,7 +17,15 @@ from typing import Any
 
 import pytest
 
-from autograd import RULES, Constant, Rule, Value, apply, topological_order
+from autograd import (
+    RULES,
+    Constant,
+    Rule,
+    Value,
+    apply,
+    detect_anomaly,
+    no_grad,
+)
 from autograd.value import RecordedGradient
 from nn import MLP, SGD
 
@@ -103,9 +111,9 @@ def test_a_graph_comes_back_with_the_same_fields_and_gradients(round_trip: Calla
     before = _fields(c)
     loaded = round_trip(c, 0)
     assert _fields(loaded) == before
-    for node in topological_order(loaded):
+    for node in _nodes(loaded):
         node.grad = 0.0
-    for node in topological_order(c):
+    for node in _nodes(c):
         node.grad = 0.0
     c.backward()
     loaded.backward()
@@ -116,7 +124,7 @@ def test_a_graph_comes_back_with_the_same_fields_and_gradients(round_trip: Calla
 def test_rules_come_back_as_the_table_entries(round_trip: Callable) -> None:
     _, _, c = _example()
     loaded = round_trip(c, 0)
-    rules = [node.rule for node in topological_order(loaded) if node.rule is not None]
+    rules = [node.rule for node in _nodes(loaded) if node.rule is not None]
     assert rules
     assert all(rule is RULES[rule.name] for rule in rules)
     assert round_trip(RULES["mul"], 0) is RULES["mul"]
@@ -371,3 +379,37 @@ def test_the_same_graph_pickles_to_the_same_bytes_in_every_run() -> None:
     assert len(outputs) == 1
     assert len(next(iter(outputs)).split()) == pickle.HIGHEST_PROTOCOL - 1
     assert hashlib.sha256(b"").hexdigest() not in next(iter(outputs))
+
+
+def test_a_deep_copy_shares_the_rules_and_copies_the_nodes() -> None:
+    _, _, c = _example()
+    twin = copy.deepcopy(c)
+    pairs = list(zip(_nodes(c), _nodes(twin)))
+    assert all(mine is not theirs for mine, theirs in pairs)
+    assert all(mine.rule is theirs.rule for mine, theirs in pairs)
+    cube = Rule("cube", "x * x * x", grads=("3.0 * x * x",))
+    assert copy.deepcopy(apply(cube, Value(2.0))).rule is cube
+
+
+def test_no_mode_is_written_with_a_value() -> None:
+    _, _, c = _example()
+    plain = pickle.dumps(c)
+    with no_grad():
+        assert pickle.dumps(c) == plain
+    with detect_anomaly():
+        assert pickle.dumps(c) == plain
+    assert pickle.dumps(c) == plain  # and a second dump in one process, too
+    with no_grad():
+        loaded = pickle.loads(plain)
+    assert type(loaded) is Value
+    assert loaded.op == "sub"
+    loaded.backward()
+    assert loaded.parents[0].parents[0].parents[0].grad == -1.5 + math.exp(0.5)
+
+
+def test_pytorch_copies_tensors_not_their_graph() -> None:
+    """The difference docs/explanations/pytorch.md states: a non-leaf tensor has no deep copy."""
+    torch = pytest.importorskip("torch")
+    x = torch.tensor(2.0, dtype=torch.float64, requires_grad=True)
+    with pytest.raises(RuntimeError, match="graph leaves"):
+        copy.deepcopy(x * 3)
