@@ -155,6 +155,9 @@ def test_values_pickled_together_share_their_nodes(protocol: int) -> None:
     # The other order too: the parent first met inside b's graph.
     b_again, a_again = _pickled([b, a], protocol)
     assert b_again.parents[0].parents == (a_again, a_again)
+    # Pickled apart, they are two graphs: b's parent is a copy of a, not the loaded a.
+    a_apart, b_apart = _pickled(a, protocol), _pickled(b, protocol)
+    assert b_apart.parents[0].parents[0] is not a_apart
 
 
 def test_deepcopy_with_one_memo_shares_nodes_across_calls() -> None:
@@ -413,3 +416,6 @@ def test_pytorch_copies_tensors_not_their_graph() -> None:
     x = torch.tensor(2.0, dtype=torch.float64, requires_grad=True)
     with pytest.raises(RuntimeError, match="graph leaves"):
         copy.deepcopy(x * 3)
+    loaded = pickle.loads(pickle.dumps(x * 3))
+    assert loaded.is_leaf
+    assert loaded.grad_fn is None
