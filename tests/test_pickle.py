@@ -419,3 +419,19 @@ def test_pytorch_copies_tensors_not_their_graph() -> None:
     loaded = pickle.loads(pickle.dumps(x * 3))
     assert loaded.is_leaf
     assert loaded.grad_fn is None
+
+
+def test_a_dump_that_failed_midway_leaves_the_next_dumps_right() -> None:
+    odd = Rule("odd", "x * y", grads=["y", "x"])  # type: ignore[arg-type]
+    x, end = _chain(2_000)
+    bad = apply(odd, end, 2.0) * 3.0
+    kept = pickle.Pickler(io.BytesIO())  # kept alive, with what it wrote before it failed
+    with pytest.raises(pickle.PicklingError, match="rule 'odd'"):
+        kept.dump(bad)
+    with _default_recursion_limit():
+        loaded_end, loaded_x = _pickled([end, x])
+        loaded_alone = _pickled(end)
+    for root in (loaded_end, loaded_alone):
+        root.backward()
+    assert loaded_x.grad == pytest.approx(1.000001**1_000, rel=1e-12)
+    assert _bits(loaded_alone.data) == _bits(end.data)
