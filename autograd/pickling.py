@@ -54,28 +54,31 @@ def _new_ancestors(root: Node, known: Container[int]) -> list[Node]:
     depth works; the order depends on the graph alone, never on ids or hashes."""
     order: list[Node] = []
     done: set[int] = set()
-    stack: list[tuple[Node, bool]] = [(root, False)]
-    push, pop, finish = stack.append, stack.pop, order.append
+    entered: set[int] = set()  # parents pushed; finished when met again on top of the stack
+    stack: list[Node] = [root]  # nodes only: no tuple per step for the garbage collector
+    push, finish = stack.append, order.append
     while stack:
-        node, expanded = pop()
+        node = stack[-1]
         key = id(node)
         if key in done:
+            stack.pop()
             continue
-        if expanded:
+        if key in entered:
+            stack.pop()
             done.add(key)
             finish(node)
             continue
-        push((node, True))
+        entered.add(key)
         second = node._second  # pushed first, so the first operand is walked first
         if second is not None and type(second) is not float:
             key = id(second)
             if key not in known and key not in done:
-                push((second, False))
+                push(second)
         first = node._first
         if first is not None and type(first) is not float:
             key = id(first)
             if key not in known and key not in done:
-                push((first, False))
+                push(first)
     order.pop()  # the root itself
     return order
 
