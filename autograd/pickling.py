@@ -14,7 +14,8 @@ pickler itself keeps alive (it is written into the pickle, as a marker of a few 
 knowledge only decides how much is listed, never what a node refers to: if it were wrong, the
 cost would be recursion depth, not a wrong graph.
 
-Gradients come after the structure. A gradient recorded by ``backward(create_graph=True)`` is a
+A node is written as every slot of its class, by name (a slot added to Value later travels
+too, and a slot left unset stays unset). Gradients come after the structure. A gradient recorded by ``backward(create_graph=True)`` is a
 Value of another graph, which may depend on the very node being written (the gradient of
 ``exp`` is its output), so a listed node's recorded gradient is written after the node that
 listed it, as part of that node's state, where pickle allows cycles.
@@ -83,17 +84,36 @@ def _new_ancestors(root: Node, known: Container[int]) -> list[Node]:
     return order
 
 
-def _structure(node: Node) -> State:
-    """A node's fields but its gradient; an unset slot (an op's label, a leaf's local
-    derivatives) is None."""
-    return (
-        node._data,
-        getattr(node, "_label", None),
-        node._rule,
-        node._first,
-        node._second,
-        getattr(node, "_d_first", None),
-        getattr(node, "_d_second", None),
+UNSET = ...
+"""How a slot left unset (an op's label, a leaf's local derivatives) is written."""
+_SLOTS: dict[type, tuple[str, ...]] = {}
+
+
+def _slots(cls: type) -> tuple[str, ...]:
+    """The names of the slots of a node's class, sorted (so the order is fixed): every field
+    of a Value, a slot added later included."""
+    names = _SLOTS.get(cls)
+    if names is None:
+        names = tuple(
+            sorted(
+                {
+                    name
+                    for klass in cls.__mro__
+                    for name in klass.__dict__.get("__slots__", ())
+                    if name not in ("__weakref__", "__dict__")
+                }
+            )
+        )
+        _SLOTS[cls] = names
+    return names
+
+
+def _fields(node: Node, with_grad: bool) -> tuple[tuple[str, ...], tuple[Any, ...]]:
+    """The slot names of the node and their values (:data:`UNSET` for an unset slot; for the
+    gradient too unless ``with_grad``)."""
+    names = _slots(type(node))
+    return names, tuple(
+        UNSET if name == "grad" and not with_grad else getattr(node, name, UNSET) for name in names
     )
 
 
@@ -104,21 +124,12 @@ def _can_refer_to_nodes(grad: object) -> bool:
 
 
 def set_state(node: Node, state: State) -> None:
-    """Restores a node from its pickled state: its structure, its gradient (None: it comes
-    with the node that listed this one), and then the gradients of the nodes it listed."""
-    data, label, rule, first, second, d_first, d_second, grad, deferred = state
-    node._data = data
-    if label is not None:
-        node._label = label
-    node._rule = rule
-    node._first = first
-    node._second = second
-    if d_first is not None:
-        node._d_first = d_first
-    if d_second is not None:
-        node._d_second = d_second
-    if grad is not None:
-        node.grad = grad  # a Constant ignores it: its grad is always 0.0
+    """Restores a node from its pickled state: its slots (a gradient left unset comes with the
+    node that listed this one), and then the gradients of the nodes it listed."""
+    names, values, deferred = state
+    for name, value in zip(names, values):
+        if value is not UNSET:
+            setattr(node, name, value)  # a Constant ignores its grad: it is always 0.0
     for listed, listed_grad in deferred:
         listed.grad = listed_grad
 
@@ -176,12 +187,12 @@ def reduce_value(node: Node) -> tuple[Any, ...]:
     """
     session = _session()
     key = id(node)
-    grad = node.grad
     if key in session.listed:
+        grad = node.grad
         session.listed.discard(key)
         session.written.add(key)
-        numeric = None if _can_refer_to_nodes(grad) else grad
-        return (new_node, (session, type(node)), (*_structure(node), numeric, ()))
+        fields = _fields(node, with_grad=not _can_refer_to_nodes(grad))
+        return (new_node, (session, type(node)), (*fields, ()))
     # No list is being written now: any id left listed was written before being reached.
     session.listed.clear()
     if key in session.written:
@@ -191,7 +202,7 @@ def reduce_value(node: Node) -> tuple[Any, ...]:
     ancestors = _new_ancestors(node, session.written)
     session.written.add(key)
     if not ancestors:
-        return (new_node, (session, type(node)), (*_structure(node), grad, ()))
+        return (new_node, (session, type(node)), (*_fields(node, with_grad=True), ()))
     session.listed.update(map(id, ancestors))
     deferred = tuple(
         (listed, listed.grad) for listed in ancestors if _can_refer_to_nodes(listed.grad)
@@ -199,7 +210,7 @@ def reduce_value(node: Node) -> tuple[Any, ...]:
     return (
         listed_then_node,
         (session, ancestors, type(node)),
-        (*_structure(node), grad, deferred),
+        (*_fields(node, with_grad=True), deferred),
     )
 
 
@@ -216,17 +227,15 @@ def deepcopy_value(node: Node, memo: dict[int, Any]) -> Node:
     keep_alive = memo.setdefault(id(memo), [])  # as copy.deepcopy does: ids stay unique
     for original in order:
         duplicate = object.__new__(type(original))
-        data, label, rule, first, second, d_first, d_second = _structure(original)
-        duplicate._data = data
-        if label is not None:
-            duplicate._label = label
-        duplicate._rule = rule
-        duplicate._first = first if first is None or type(first) is float else memo[id(first)]
-        duplicate._second = second if second is None or type(second) is float else memo[id(second)]
-        if d_first is not None:
-            duplicate._d_first = d_first
-        if d_second is not None:
-            duplicate._d_second = d_second
+        names, values = _fields(original, with_grad=False)
+        for name, value in zip(names, values):
+            if value is UNSET or name == "grad":
+                continue
+            if name in ("_first", "_second"):
+                value = value if value is None or type(value) is float else memo[id(value)]
+            elif name != "_rule":  # rules are shared
+                value = copy.deepcopy(value, memo)
+            setattr(duplicate, name, value)
         memo[id(original)] = duplicate
         keep_alive.append(original)
     for original in order:
@@ -238,8 +247,7 @@ def deepcopy_value(node: Node, memo: dict[int, Any]) -> Node:
 def copy_value(node: Node) -> Node:
     """``node.__copy__()``: a new node with the same fields; the parents are shared."""
     duplicate = object.__new__(type(node))
-    data, label, rule, first, second, d_first, d_second = _structure(node)
-    set_state(duplicate, (data, label, rule, first, second, d_first, d_second, node.grad, ()))
+    set_state(duplicate, (*_fields(node, with_grad=True), ()))
     return duplicate
 
 

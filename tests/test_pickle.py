@@ -435,3 +435,24 @@ def test_a_dump_that_failed_midway_leaves_the_next_dumps_right() -> None:
         root.backward()
     assert loaded_x.grad == pytest.approx(1.000001**1_000, rel=1e-12)
     assert _bits(loaded_alone.data) == _bits(end.data)
+
+
+class _Tagged(Value):
+    """A Value with a field of its own, as a later version of Value might add one."""
+
+    __slots__ = ("tag",)
+
+
+@round_trips
+def test_every_slot_travels_a_none_grad_and_a_subclass_field_too(round_trip: Callable) -> None:
+    tagged = _Tagged(2.0, label="t")
+    tagged.tag = "kept"
+    reset = Value(1.0)
+    reset.grad = None  # type: ignore[assignment]  # PyTorch's way to reset a gradient
+    product = tagged * reset
+    loaded_tagged, loaded_reset, loaded_product = round_trip([tagged, reset, product], 0)
+    assert type(loaded_tagged) is _Tagged
+    assert loaded_tagged.tag == "kept"
+    assert loaded_reset.grad is None
+    assert loaded_product.parents == (loaded_tagged, loaded_reset)
+    assert copy.copy(tagged).tag == "kept"
