@@ -15,10 +15,11 @@ knowledge only decides how much is listed, never what a node refers to: if it we
 cost would be recursion depth, not a wrong graph.
 
 A node is written as every slot of its class, by name (a slot added to Value later travels
-too, and a slot left unset stays unset). Gradients come after the structure. A gradient recorded by ``backward(create_graph=True)`` is a
-Value of another graph, which may depend on the very node being written (the gradient of
-``exp`` is its output), so a listed node's recorded gradient is written after the node that
-listed it, as part of that node's state, where pickle allows cycles.
+too, and a slot left unset stays unset). Gradients come after the structure. A gradient
+recorded by ``backward(create_graph=True)`` is a Value of another graph, which may depend on
+the very node being written (the gradient of ``exp`` is its output), so a listed node's
+recorded gradient is written after the node that listed it, as part of that node's state,
+where pickle allows cycles.
 
 Rules pickle by name: a rule of the table (:data:`autograd.ops.RULES`) is written as its name
 and found in the table when the pickle is loaded; any other rule (made by ``Rule(...)`` for
