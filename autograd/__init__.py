@@ -10,10 +10,11 @@ Examples:
 
 The derivative rules of every op live in one table, :mod:`autograd.ops`. The modules form
 layers, each importing only those below it: ``files``, ``numerics``, ``generated``, ``rule``,
-``ops``, ``modes``, ``value``, ``record``, ``graph``, ``functions``, ``higher``, ``methods``
-(which gives Value its op methods), then the features ``trace``, ``gradcheck``, ``render``,
-``draw``, ``javascript`` (a graph as a JavaScript program, for the player), ``player`` and
-``compiler``. At the bottom, ``files`` writes a file atomically, for every ``save``.
+``ops``, ``modes``, ``pickling``, ``value``, ``record``, ``graph``, ``functions``, ``higher``,
+``methods`` (which gives Value its op methods), then the features ``trace``, ``gradcheck``,
+``render``, ``draw``, ``javascript`` (a graph as a JavaScript program, for the player),
+``player`` and ``compiler``. At the bottom, ``files`` writes a file atomically, for every
+``save``.
 """
 
 from typing import TYPE_CHECKING

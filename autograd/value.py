@@ -10,11 +10,13 @@ in :mod:`autograd.record`, the passes over the graph in :mod:`autograd.graph` an
 
 from __future__ import annotations
 
+import copy
 import math
 import numbers
 from collections.abc import Callable
-from typing import TYPE_CHECKING, overload
+from typing import TYPE_CHECKING, Any, SupportsIndex, overload
 
+from autograd import pickling
 from autograd.modes import TracingError, tracing
 from autograd.rule import Rule
 
@@ -56,6 +58,21 @@ class RecordedGradient(float):
         number = super().__new__(cls, value._data)
         number.value = value
         return number
+
+    # Pickled as its number, with the Value as state: the Value may be a node still being
+    # loaded (a gradient graph can depend on the node whose gradient it is).
+    def __reduce_ex__(self, protocol: SupportsIndex) -> tuple[Any, ...]:
+        return (_recorded_gradient, (float(self),), (None, {"value": self.value}))
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> RecordedGradient:
+        number = memo[id(self)] = _recorded_gradient(float(self))
+        number.value = copy.deepcopy(self.value, memo)
+        return number
+
+
+def _recorded_gradient(number: float) -> RecordedGradient:
+    """A RecordedGradient of this number whose Value is yet to be set (unpickling, copying)."""
+    return float.__new__(RecordedGradient, number)
 
 
 BackwardPass = Callable[["Value", float], None]
@@ -378,6 +395,25 @@ class Value:
             recorded_pass(self, seed)
         else:
             first_order_pass(self, seed)
+
+    # --- pickling and copying: see autograd/pickling.py -----------------------------------------
+    def __reduce_ex__(self, protocol: SupportsIndex) -> tuple[Any, ...]:
+        """Pickles the Value with its ancestors as one flat list (any depth; shared nodes stay
+        shared, also with other Values pickled by the same pickler)."""
+        return pickling.reduce_value(self)
+
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
+        pickling.set_state(self, state)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Value:
+        """A copy of the whole graph behind this Value (any depth), sharing the rules; nodes
+        already copied with ``memo`` are reused, so a diamond stays a diamond."""
+        return pickling.deepcopy_value(self, memo)  # type: ignore[no-any-return]
+
+    def __copy__(self) -> Value:
+        """A new node with the same data, grad, label, rule and local derivatives, whose parents
+        are the original's own parents (shared, not copied)."""
+        return pickling.copy_value(self)  # type: ignore[no-any-return]
 
     def detach(self) -> Value:
         """A :class:`Constant` with the same data and label: a number with no history, which
