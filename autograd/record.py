@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import numbers
 
-from autograd.modes import DEFAULT_MODE, current_mode
+from autograd.modes import DEFAULT_MODE, TracingError, current_mode, tracing
 from autograd.rule import Rule
 from autograd.value import Constant, Value, as_float, describe
 
@@ -47,6 +47,12 @@ def _record(rule: Rule, inputs: tuple[Value, ...]) -> Value:
         data = rule.forward_ieee(*numbers)
     mode = current_mode.get()
     recording = mode is DEFAULT_MODE or mode.record
+    if not recording and tracing.get():
+        raise TracingError(
+            f"{rule.name} ran under no_grad while autograd.compile was tracing; its result "
+            "would be a number, and the compiled code would use the traced number for every "
+            "input. Compute it outside no_grad, or do not compile this function."
+        )
     out: Value = new(Value if recording else Constant)  # under no_grad: a number, no gradient
     out._data = data
     out.grad = 0.0

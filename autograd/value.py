@@ -418,7 +418,10 @@ class Value:
     def detach(self) -> Value:
         """A :class:`Constant` with the same data and label: a number with no history, which
         takes no gradient (as PyTorch's ``detach()``, whose result does not require grad), so
-        gradients stop here. For a new leaf that takes gradients, write ``Value(v.data)``."""
+        gradients stop here. For a new leaf that takes gradients, write ``Value(v.data)``.
+        While ``autograd.compile`` traces it raises: the compiled code would use the traced
+        number for every input."""
+        self._number("detached")  # raises while tracing
         return Constant(self._data, self.label)
 
 

@@ -204,3 +204,22 @@ def test_a_huge_int_says_it_is_too_large_naming_its_size(
         Value(number)
     with pytest.raises(OverflowError, match=f"an int of {size}"):
         Value(1.0) * number
+
+
+def test_detach_and_no_grad_raise_while_tracing_rather_than_bake_a_number() -> None:
+    """Outside compile, ``x.detach()`` and a result under ``no_grad`` are numbers (Constants);
+    traced, the compiled code would replay the traced number for every input, so both raise."""
+
+    def detached(x: Value) -> Value:
+        return x * x.detach()
+
+    def unrecorded(x: Value) -> Value:
+        with autograd.no_grad():
+            y = x * 2.0
+        return x * y
+
+    for function, words in ((detached, "detached"), (unrecorded, "under no_grad")):
+        with pytest.raises(TracingError, match=f"{words} while autograd.compile was tracing"):
+            autograd.compile(function)(3.0)
+    assert detached(Value(3.0)).data == 9.0  # eager, both are fine
+    assert unrecorded(Value(3.0)).data == 18.0
