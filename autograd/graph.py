@@ -172,10 +172,10 @@ def backward(root: Value, grad: float = 1.0) -> None:
             if switched_modes and current_mode.get().anomaly:
                 _backward_checked(root, grad)
             elif root._first is None:
-                root.grad += grad
+                root.grad = grad if root.grad is None else root.grad + grad
             else:
                 order = _reset_in_order(root)
-                root.grad += grad
+                root.grad += grad  # type: ignore[operator]  # the mark, a float
                 _accumulate(order)
         finally:
             RUNNING[0] = False
@@ -247,29 +247,56 @@ def _visit_with_stack(
 
 def _accumulate(order: list[Value], inf: float = math.inf, minus_inf: float = -math.inf) -> None:
     """The chain rule over a topological order: ``parent.grad += local_grad * node.grad``.
-    A number operand (a float) takes no gradient."""
+    A number operand (a float) takes no gradient.
+
+    A leaf whose grad is None (no gradient since it was reset, as PyTorch's
+    ``zero_grad(set_to_none=True)``) makes ``+=`` raise TypeError before anything is written;
+    :func:`_add_into_none` then sets its grad to the contribution, and the pass goes on. (A
+    ``try`` costs nothing on CPython 3.11+ until something raises, so the common path stays as
+    fast as it was. Interior grads are never None here: the sort reset them to the mark.)"""
     value_class = Value
     for node in reversed(order):
-        upstream = node.grad
+        upstream: float = node.grad  # type: ignore[assignment]  # interior: a float
         if not minus_inf < upstream < inf and node._rule.maskable:  # type: ignore[union-attr]
             _pass_on_masked(node, upstream)  # inf or nan: masked zeros must give exactly 0
             continue
         # A Constant ignores what is added; a leaf of a subclass of Value keeps it.
         parent = node._first
         if parent.__class__ is not float:
-            parent.grad += node._d_first * upstream  # type: ignore[union-attr]
+            try:
+                parent.grad += node._d_first * upstream  # type: ignore[union-attr, operator]
+            except TypeError:
+                _add_into_none(parent, node._d_first * upstream)  # type: ignore[arg-type]
         parent = node._second
         if parent.__class__ is value_class or (  # the common case first
             parent is not None and parent.__class__ is not float
         ):
-            parent.grad += node._d_second * upstream  # type: ignore[union-attr]
+            try:
+                parent.grad += node._d_second * upstream  # type: ignore[union-attr, operator]
+            except TypeError:
+                _add_into_none(parent, node._d_second * upstream)  # type: ignore[arg-type]
+
+
+def _add_into_none(leaf: Value, contribution: float) -> None:
+    """``leaf.grad += contribution`` for a grad that may be None (no gradient yet): the
+    contribution becomes the grad. Any other TypeError is raised again."""
+    if leaf.grad is not None:
+        raise TypeError(
+            f"backward: the grad of {describe(leaf)} is {type(leaf.grad).__name__}: "
+            f"{leaf.grad!r}; a grad must be a float, or None for no gradient"
+        )
+    leaf.grad = contribution
 
 
 def _pass_on_masked(node: Value, upstream: float) -> None:
     masks = masked_zeros(node)
     for parent, local_grad, masked in zip((node._first, node._second), node.local_grads, masks):
         if parent.__class__ is not float:
-            parent.grad += 0.0 if masked else local_grad * upstream  # type: ignore[union-attr]
+            contribution = 0.0 if masked else local_grad * upstream
+            if parent.grad is None:  # type: ignore[union-attr]
+                parent.grad = contribution  # type: ignore[union-attr]
+            else:
+                parent.grad += contribution  # type: ignore[union-attr]
 
 
 # --- what every pass needs to know of a node ---------------------------------------------------
@@ -405,7 +432,16 @@ def chain_rule(
 
 
 def start_as_backward(value: Value) -> float:
-    """The start of :func:`backward`'s sums: an interior grad is reset, a leaf's accumulates."""
+    """The start of :func:`backward`'s sums, as a number: an interior grad is reset to 0, a
+    leaf's accumulates from its grad, and a leaf with no gradient (grad None) starts at 0."""
+    grad = value.grad
+    return 0.0 if value._first is not None or grad is None else grad
+
+
+def _start_of_pass(value: Value) -> float | None:
+    """:func:`start_as_backward` for the passes themselves: None (nothing) for a leaf with no
+    gradient, so that its first contribution becomes its grad bit for bit as in
+    :func:`backward` (``0.0 + -0.0`` would be ``0.0``)."""
     return 0.0 if value._first is not None else value.grad
 
 
@@ -418,7 +454,7 @@ def float_pass(root: Value, grad: float, frames: list[Frame] | None = None) -> N
             raise nested_pass()
         try:
             RUNNING[0] = True
-            totals = chain_rule(root, grad, start_as_backward, frames=frames)
+            totals = chain_rule(root, grad, _start_of_pass, frames=frames)
             _write_grads(totals.items())
         finally:
             RUNNING[0] = False
@@ -433,7 +469,7 @@ def _backward_checked(root: Value, grad: float) -> None:
     """The backward pass of ``detect_anomaly``: raises at the first non-finite contribution made
     from a finite upstream gradient and finite inputs, and then leaves every grad as it was."""
     frames: list[Frame] = []
-    totals = chain_rule(root, grad, start_as_backward, frames=frames)
+    totals = chain_rule(root, grad, _start_of_pass, frames=frames)
     for frame in frames:
         node, upstream = frame.node, frame.upstream
         inputs_finite = all(math.isfinite(p.data) for p in node.parents)

@@ -106,8 +106,14 @@ class Value:
     )
 
     _data: float  # ``data``: the engine reads and writes this slot, users the checked property
-    grad: float
-    """d(root)/d(self) after ``root.backward()``; 0.0 until then. Assignable (to reset it)."""
+    grad: float | None
+    """d(root)/d(self) after ``root.backward()``: a float, or None for "no gradient".
+
+    A new Value holds 0.0. None is what ``zero_grad()`` (in :mod:`nn`) leaves, as PyTorch's
+    ``zero_grad(set_to_none=True)``: the next backward pass sets the grad of a leaf it reaches
+    to its gradient, and a leaf it does not reach keeps None, which an optimizer's ``step()``
+    takes to mean "skip this parameter". Assignable, to a float (0.0 resets the sum, and the
+    parameter still takes a step) or to None, PyTorch's ``leaf.grad = None``."""
     _first: Value | float | None  # float: a number operand, see ``parents``
     _second: Value | float | None
     _d_first: float
@@ -124,7 +130,8 @@ class Value:
         self._second = None
 
     def __repr__(self) -> str:
-        text = f"Value(data={self.data!r}, grad={float(self.grad)!r}"
+        grad = None if self.grad is None else float(self.grad)
+        text = f"Value(data={self.data!r}, grad={grad!r}"
         if self.label:
             text += f", label={self.label!r}"
         if self.op:
@@ -286,12 +293,16 @@ class Value:
         ``Constant(grad)``, a number with no history. Assign a Value to set it, None to drop it.
         """
         grad = self.grad
+        if grad is None:
+            raise RuntimeError(
+                f"{describe(self)} has no gradient (its grad is None) since it was reset"
+            )
         return grad.value if type(grad) is RecordedGradient else Constant(grad)
 
     @grad_value.setter
     def grad_value(self, value: Value | None) -> None:
         if value is None:
-            self.grad = float(self.grad)
+            self.grad = None if self.grad is None else float(self.grad)
         elif isinstance(value, Value):
             self.grad = RecordedGradient(value)
         else:
