@@ -212,8 +212,9 @@ class Optimizer:
                 continue
             name = param.label or f"p{index}"
             grad = grad if type(grad) is float else as_float(grad, f"the grad of {name}")
-            if param in staged:
+            if param in staged:  # listed twice: the second update starts from the first's
                 old, state = staged[param]
+                state = self._repeated(state, self.state.get(param, {}))
             else:
                 old, state = param.data, dict(self.state.get(param, {}))
             explanation = None if precision is None else _Explanation(name, precision)
@@ -225,6 +226,11 @@ class Optimizer:
             param.data = new
             self.state[param] = state
         return updates
+
+    def _repeated(self, state: State, before: State) -> State:
+        """The state a parameter listed again in the same step starts from, given the state the
+        step left it so far and the one it had ``before`` the step: the former, as PyTorch."""
+        return state
 
     def _update(self, state: State, p: float, grad: float, explain: _Explanation | None) -> float:
         """Update one parameter's ``state`` (in place) from its data ``p`` and gradient, and
@@ -277,6 +283,13 @@ class SGD(Optimizer):
         self.nesterov = nesterov
         self.weight_decay = weight_decay
         self.maximize = maximize
+
+    def _repeated(self, state: State, before: State) -> State:
+        """PyTorch reads every momentum buffer before the step: one that did not exist then is
+        made afresh by each listing of the parameter (the last one is kept)."""
+        if "momentum_buffer" in before:
+            return state
+        return {key: value for key, value in state.items() if key != "momentum_buffer"}
 
     def _update(self, state: State, p: float, grad: float, explain: _Explanation | None) -> float:
         g = -grad if self.maximize else grad
