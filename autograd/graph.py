@@ -253,12 +253,16 @@ def _accumulate(order: list[Value], inf: float = math.inf, minus_inf: float = -m
     ``zero_grad(set_to_none=True)``) makes ``+=`` raise TypeError before anything is written;
     :func:`_add_into_none` then sets its grad to the contribution, and the pass goes on. (A
     ``try`` costs nothing on CPython 3.11+ until something raises, so the common path stays as
-    fast as it was. Interior grads are never None here: the sort reset them to the mark.)"""
+    fast as it was. Interior grads are never None here: the sort reset them to the mark.) A
+    leaf whose grad is neither a number nor None is left as it is, and once every other grad
+    is complete the pass raises TypeError naming it: no grad is ever left half-summed.
+    """
     value_class = Value
+    refused: list[Value] = []
     for node in reversed(order):
         upstream: float = node.grad  # type: ignore[assignment]  # interior: a float
         if not minus_inf < upstream < inf and node._rule.maskable:  # type: ignore[union-attr]
-            _pass_on_masked(node, upstream)  # inf or nan: masked zeros must give exactly 0
+            _pass_on_masked(node, upstream, refused)  # inf or nan: masked zeros give exactly 0
             continue
         # A Constant ignores what is added; a leaf of a subclass of Value keeps it.
         parent = node._first
@@ -266,7 +270,7 @@ def _accumulate(order: list[Value], inf: float = math.inf, minus_inf: float = -m
             try:
                 parent.grad += node._d_first * upstream  # type: ignore[union-attr, operator]
             except TypeError:
-                _add_into_none(parent, node._d_first * upstream)  # type: ignore[arg-type]
+                _add_into_none(parent, node._d_first * upstream, refused)  # type: ignore[arg-type]
         parent = node._second
         if parent.__class__ is value_class or (  # the common case first
             parent is not None and parent.__class__ is not float
@@ -274,29 +278,41 @@ def _accumulate(order: list[Value], inf: float = math.inf, minus_inf: float = -m
             try:
                 parent.grad += node._d_second * upstream  # type: ignore[union-attr, operator]
             except TypeError:
-                _add_into_none(parent, node._d_second * upstream)  # type: ignore[arg-type]
+                _add_into_none(parent, node._d_second * upstream, refused)  # type: ignore[arg-type]
+    if refused:
+        raise _refused_grads(refused)
 
 
-def _add_into_none(leaf: Value, contribution: float) -> None:
-    """``leaf.grad += contribution`` for a grad that may be None (no gradient yet): the
-    contribution becomes the grad. Any other TypeError is raised again."""
-    if leaf.grad is not None:
-        raise TypeError(
-            f"backward: the grad of {describe(leaf)} is {type(leaf.grad).__name__}: "
-            f"{leaf.grad!r}; a grad must be a float, or None for no gradient"
-        )
-    leaf.grad = contribution
+def _add_into_none(leaf: Value, contribution: float, refused: list[Value]) -> None:
+    """``leaf.grad += contribution`` for a grad that ``+=`` refused: None (no gradient yet)
+    becomes the contribution; anything else is left as it is and listed in ``refused``."""
+    if leaf.grad is None:
+        leaf.grad = contribution
+    elif leaf not in refused:
+        refused.append(leaf)
 
 
-def _pass_on_masked(node: Value, upstream: float) -> None:
+def _refused_grads(refused: list[Value]) -> TypeError:
+    shown = ", ".join(
+        f"{describe(leaf)} holds {type(leaf.grad).__name__}: {leaf.grad!r}"[:200]
+        for leaf in refused[:3]
+    )
+    more = f" and {len(refused) - 3} more" if len(refused) > 3 else ""
+    return TypeError(
+        f"backward: a grad must be a float, or None for no gradient; {shown}{more}. Those "
+        "grads were left as they were; every other grad of the pass is complete."
+    )
+
+
+def _pass_on_masked(node: Value, upstream: float, refused: list[Value]) -> None:
     masks = masked_zeros(node)
     for parent, local_grad, masked in zip((node._first, node._second), node.local_grads, masks):
         if parent.__class__ is not float:
             contribution = 0.0 if masked else local_grad * upstream
-            if parent.grad is None:  # type: ignore[union-attr]
-                parent.grad = contribution  # type: ignore[union-attr]
-            else:
-                parent.grad += contribution  # type: ignore[union-attr]
+            try:
+                parent.grad += contribution  # type: ignore[union-attr, operator]
+            except TypeError:
+                _add_into_none(parent, contribution, refused)  # type: ignore[arg-type]
 
 
 # --- what every pass needs to know of a node ---------------------------------------------------

@@ -301,4 +301,5 @@ def test_eps_zero_with_a_zero_gradient_gives_nan_as_torch(name: str) -> None:
     (tw * 0.0).backward()
     ours.step()
     theirs.step()
-    assert math.isnan(tw.item()) and math.isnan(w.data)
+    assert math.isnan(tw.item())
+    assert math.isnan(w.data)
