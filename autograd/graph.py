@@ -174,9 +174,14 @@ def backward(root: Value, grad: float = 1.0) -> None:
             elif root._first is None:
                 root.grad = grad if root.grad is None else root.grad + grad
             else:
-                order = _reset_in_order(root)
-                root.grad += grad  # type: ignore[operator]  # the mark, a float
-                _accumulate(order)
+                try:
+                    order = _reset_in_order(root)
+                    root.grad += grad  # type: ignore[operator]  # the mark, a float
+                    _accumulate(order)
+                except BaseException:
+                    _unstart_leaves()
+                    raise
+                _STARTED.clear()
         finally:
             RUNNING[0] = False
             if collecting:
@@ -204,6 +209,34 @@ def _reset_in_order(root: Value) -> list[Value]:
     return order
 
 
+_NO_GRADIENT_YET = -_fresh_mark()
+"""What the sort puts in the grad of a leaf whose grad is None (no gradient yet): -0.0, the
+identity of float addition (``-0.0 + x`` is ``x`` for every float x, -0.0 and 0.0 included),
+so that the leaf's first contribution becomes its grad exactly, and the chain rule's loop
+needs no test for None (nor an exception, which would cost more than a whole edge per leaf).
+A completed pass adds into every leaf it started, which replaces this object; a pass that
+fails puts None back in every leaf that still holds it (:data:`_STARTED`)."""
+
+if sys.implementation.name != "cpython":
+    _NO_GRADIENT_YET = _Mark(-0.0)
+
+_STARTED: list[Value] = []
+"""The leaves the current pass started from None; passes run one at a time (the lock)."""
+
+
+def _start_leaf(leaf: Value) -> None:
+    leaf.grad = _NO_GRADIENT_YET
+    _STARTED.append(leaf)
+
+
+def _unstart_leaves() -> None:
+    """After a failed pass: None again in every leaf that received nothing."""
+    for leaf in _STARTED:
+        if leaf.grad is _NO_GRADIENT_YET:
+            leaf.grad = None
+    _STARTED.clear()
+
+
 def _visit(
     node: Value, order: list[Value], depth: int, value_class: type[Value], mark: float
 ) -> None:
@@ -215,13 +248,23 @@ def _visit(
         _visit_with_stack(node, order, value_class, mark)
         return
     parent = node._first
-    if parent.__class__ is value_class and parent._first is not None and parent.grad is not mark:
-        parent.grad = mark
-        _visit(parent, order, depth - 1, value_class, mark)
+    if parent.__class__ is value_class:
+        if parent._first is not None:
+            if parent.grad is not mark:
+                parent.grad = mark
+                _visit(parent, order, depth - 1, value_class, mark)
+        elif parent.grad is None:  # a leaf with no gradient yet (inlined _start_leaf)
+            parent.grad = _NO_GRADIENT_YET
+            _STARTED.append(parent)
     parent = node._second
-    if parent.__class__ is value_class and parent._first is not None and parent.grad is not mark:
-        parent.grad = mark
-        _visit(parent, order, depth - 1, value_class, mark)
+    if parent.__class__ is value_class:
+        if parent._first is not None:
+            if parent.grad is not mark:
+                parent.grad = mark
+                _visit(parent, order, depth - 1, value_class, mark)
+        elif parent.grad is None:
+            parent.grad = _NO_GRADIENT_YET
+            _STARTED.append(parent)
     order.append(node)
 
 
@@ -240,6 +283,13 @@ def _visit_with_stack(
             if parent.__class__ is not value_class or parent._first is None or parent.grad is mark:
                 stack.pop()
                 order.append(node)
+                for parent in (node._first, node._second):
+                    if (
+                        parent.__class__ is value_class
+                        and parent._first is None
+                        and parent.grad is None
+                    ):
+                        _start_leaf(parent)
                 continue
         parent.grad = mark
         stack.append(parent)

@@ -167,7 +167,8 @@ class Optimizer:
 
     ``step()`` and ``step_explained()`` both run ``_update`` once per parameter that has a
     gradient, so the step that explains itself is the same float arithmetic as the step that
-    does not. ``state[p]`` is parameter p's state (empty before its first step).
+    does not. ``state[p]`` is parameter p's state, absent before its first step (and for an
+    optimizer that keeps none, such as SGD without momentum).
     """
 
     def __init__(self, params: Iterable[Value], lr: float) -> None:
@@ -205,26 +206,34 @@ class Optimizer:
         changes nothing. A parameter listed twice is stepped twice, the second time from the
         first's result, as in PyTorch."""
         staged: dict[Value, tuple[float, State]] = {}
+        states, update = self.state, self._update
         updates = []
         for index, param in enumerate(self.params):
             grad = param.grad
             if grad is None:
                 continue
-            name = param.label or f"p{index}"
-            grad = grad if type(grad) is float else as_float(grad, f"the grad of {name}")
+            if grad.__class__ is not float:
+                grad = as_float(grad, f"the grad of {param.label or f'p{index}'}")
             if param in staged:  # listed twice: the second update starts from the first's
                 old, state = staged[param]
-                state = self._repeated(state, self.state.get(param, {}))
+                state = self._repeated(state, states.get(param, {}))
             else:
-                old, state = param.data, dict(self.state.get(param, {}))
-            explanation = None if precision is None else _Explanation(name, precision)
-            new = self._update(state, old, grad, explanation)
-            staged[param] = (new, state)
-            if explanation is not None:
+                before = states.get(param)
+                old, state = param._data, {} if before is None else before.copy()
+            if precision is None:
+                new = update(state, old, grad, None)
+            else:
+                explanation = _Explanation(param.label or f"p{index}", precision)
+                new = update(state, old, grad, explanation)
                 updates.append(Update(param, old, grad, new, tuple(explanation.lines)))
+            staged[param] = (new, state)
         for param, (new, state) in staged.items():
-            param.data = new
-            self.state[param] = state
+            if new.__class__ is float:
+                param._data = new
+            else:  # a subclass's update: the checked setter
+                param.data = new
+            if state:  # plain SGD keeps none
+                states[param] = state
         return updates
 
     def _repeated(self, state: State, before: State) -> State:

@@ -305,3 +305,35 @@ def test_a_none_grad_is_shown_not_crashed_on() -> None:
         a.grad_value  # noqa: B018
     a.grad_value = None  # dropping the recorded Value of no gradient keeps no gradient
     assert a.grad is None
+
+
+def test_a_failed_pass_gives_none_back_to_the_leaves_it_started(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from autograd import graph
+
+    a, b = Value(2.0), Value(3.0)
+    a.grad = None
+    c = a * b
+
+    def interrupted(order: list[Value]) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(graph, "_accumulate", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        c.backward()
+    assert (a.grad, b.grad) == (None, 0.0)  # not -0.0, which a step would take as a gradient
+    monkeypatch.undo()
+    c.backward()
+    assert (a.grad, b.grad) == (3.0, 2.0)
+
+
+def test_none_leaves_deep_in_a_graph_sorted_with_a_stack() -> None:
+    # Deeper than the sort's recursion (100 frames): the explicit-stack sort starts them too.
+    a, b = Value(0.5), Value(-0.25)
+    a.grad = b.grad = None
+    x = a
+    for _ in range(300):
+        x = x * 1.0 + b
+    x.backward()
+    assert (a.grad, b.grad) == (1.0, 300.0)

@@ -352,12 +352,12 @@ def test_a_parameter_without_a_gradient_takes_no_step_and_keeps_its_state(
     optimizer = OPTIMIZERS[kind]([used, unused], **settings)  # type: ignore[operator]
     used.grad, unused.grad = 0.5, 0.25
     optimizer.step()
-    state, data = dict(optimizer.state[unused]), unused.data
+    state, data = dict(optimizer.state.get(unused, {})), unused.data
     optimizer.zero_grad()
     used.grad = 0.5  # the next loss uses only `used`
     optimizer.step()
     assert unused.data == data  # neither momentum nor weight decay moved it
-    assert optimizer.state[unused] == state  # nor did its step count or averages advance
+    assert optimizer.state.get(unused, {}) == state  # nor did its step count or averages advance
     assert used.data != 1.0
 
 
