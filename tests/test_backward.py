@@ -266,7 +266,7 @@ def test_a_leaf_root_reset_to_none_gets_the_seed(name: str) -> None:
 
 def test_a_none_leaf_takes_its_first_contribution_exactly_as_torch() -> None:
     # 0.0 + -0.0 is 0.0: a grad of None must become the contribution itself, sign of zero kept.
-    for name in ("fast", "checked", "frames"):
+    for name in ("fast", "checked", "frames", "create_graph"):
         a = Value(0.0)
         a.grad = None
         _passes()[name](a * -1.0 * a)  # type: ignore[operator]  # d/da = -2a = -0.0

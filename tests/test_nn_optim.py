@@ -470,3 +470,11 @@ def test_hyper_parameters_of_the_wrong_kind_say_what_was_expected(
 ) -> None:
     with pytest.raises(error, match=message):
         make([Value(1.0)])  # type: ignore[operator]
+
+
+def test_a_new_value_holds_zero_so_a_first_step_without_zero_grad_applies_it() -> None:
+    # docs/explanations/pytorch.md: the one difference (a fresh tensor's grad is None).
+    w = Value(2.0)
+    assert w.grad == 0.0
+    SGD([w], lr=0.1, weight_decay=0.5).step()
+    assert w.data == 2.0 - 0.1 * 0.5 * 2.0
