@@ -299,13 +299,13 @@ def _accumulate(order: list[Value], inf: float = math.inf, minus_inf: float = -m
     """The chain rule over a topological order: ``parent.grad += local_grad * node.grad``.
     A number operand (a float) takes no gradient.
 
-    A leaf whose grad is None (no gradient since it was reset, as PyTorch's
-    ``zero_grad(set_to_none=True)``) makes ``+=`` raise TypeError before anything is written;
-    :func:`_add_into_none` then sets its grad to the contribution, and the pass goes on. (A
-    ``try`` costs nothing on CPython 3.11+ until something raises, so the common path stays as
-    fast as it was. Interior grads are never None here: the sort reset them to the mark.) A
-    leaf whose grad is neither a number nor None is left as it is, and once every other grad
-    is complete the pass raises TypeError naming it: no grad is ever left half-summed.
+    A leaf of class Value whose grad was None holds -0.0 by now (the sort started it, see
+    :data:`_NO_GRADIENT_YET`). Any other grad that ``+=`` refuses (None in a leaf of a subclass
+    of Value, or no number at all) raises TypeError before anything is written, and
+    :func:`_add_into_none` takes over: None becomes the contribution; anything else is left as
+    it is, and once every other grad is complete the pass raises TypeError naming it, so no
+    grad is ever left half-summed. (A ``try`` costs nothing on CPython 3.11+ until something
+    raises. Interior grads are never None here: the sort reset them to the mark.)
     """
     value_class = Value
     refused: list[Value] = []

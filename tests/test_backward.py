@@ -337,3 +337,14 @@ def test_none_leaves_deep_in_a_graph_sorted_with_a_stack() -> None:
         x = x * 1.0 + b
     x.backward()
     assert (a.grad, b.grad) == (1.0, 300.0)
+
+
+def test_a_none_leaf_of_a_subclass_of_value_takes_its_gradient() -> None:
+    class Weight(Value):  # not started by the sort: the TypeError path takes it
+        __slots__ = ()
+
+    w, v = Weight(3.0), Weight(0.0)
+    w.grad = v.grad = None
+    (w * 2.0 + v * -1.0 * v).backward()
+    assert w.grad == 2.0
+    assert math.copysign(1.0, v.grad) == -1.0  # type: ignore[arg-type]  # -2v = -0.0, kept
