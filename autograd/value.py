@@ -361,9 +361,9 @@ class Value:
         Accumulation, as PyTorch with ``retain_graph=True``: the grads of leaves (Values made by
         ``Value(...)``) accumulate across ``backward`` calls until you reset them (assign None or
         0.0, or ``zero_grad()`` in ``nn``, which assigns None: see :attr:`grad`), while the
-        grads of interior Values hold this pass's values. So with ``a = Value(3.0); c = (2 * a) ** 2``, calling ``c.backward()`` twice leaves
-        ``a.grad`` at 24 and then 48 (micrograd, which also accumulates into interior nodes,
-        reports 72).
+        grads of interior Values hold this pass's values. So with ``a = Value(3.0);
+        c = (2 * a) ** 2``, calling ``c.backward()`` twice leaves ``a.grad`` at 24 and then 48
+        (micrograd, which also accumulates into interior nodes, reports 72).
 
         With ``create_graph=True`` the backward pass is itself recorded: each Value's
         ``grad_value`` is its gradient as a Value, which can be differentiated again
