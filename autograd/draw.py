@@ -198,7 +198,7 @@ def draw(
         highlight = [highlight]
     marked = set(highlight or ())
     grad_texts = {
-        node: f"grad {format_number(node.grad, precision)}"
+        node: "no grad" if node.grad is None else f"grad {format_number(node.grad, precision)}"
         for node in nodes
         if grads and not isinstance(node, Constant)
     }
@@ -279,8 +279,11 @@ def _drawing(
                  id=op_id, **{"class": "op"})  # fmt: skip
         for index, (parent, local_grad) in enumerate(zip(node.parents, node.local_grads)):
             attributes = {"id": f"{node_id}e{index}", "class": "input"}
-            if edges is not None:
-                number = local_grad if edges == "local" else local_grad * node.grad
+            upstream = node.grad  # None (no gradient, if reset by hand): no contribution shown
+            if edges == "local" or (edges is not None and upstream is not None):
+                number = (
+                    local_grad if edges == "local" or upstream is None else local_grad * upstream
+                )
                 attributes["label"] = format_number(number, precision)
             if isinstance(parent, Constant):
                 attributes["style"] = "dashed"  # a Constant takes no gradient

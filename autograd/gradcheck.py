@@ -41,7 +41,7 @@ def _gradient_at(f: Callable[..., Value | float], point: Sequence[float]) -> lis
     out = _checked_output(f(*leaves))
     if isinstance(out, Value):
         out.backward()
-    return [leaf.grad for leaf in leaves]
+    return [0.0 if leaf.grad is None else leaf.grad for leaf in leaves]  # fresh: never None
 
 
 def _shifted(point: Sequence[float], index: int, step: float) -> list[float]:

@@ -172,11 +172,16 @@ def backward(root: Value, grad: float = 1.0) -> None:
             if switched_modes and current_mode.get().anomaly:
                 _backward_checked(root, grad)
             elif root._first is None:
-                root.grad += grad
+                root.grad = grad if root.grad is None else root.grad + grad
             else:
-                order = _reset_in_order(root)
-                root.grad += grad
-                _accumulate(order)
+                try:
+                    order = _reset_in_order(root)
+                    root.grad += grad  # type: ignore[operator]  # the mark, a float
+                    _accumulate(order)
+                except BaseException:
+                    _unstart_leaves()
+                    raise
+                _STARTED.clear()
         finally:
             RUNNING[0] = False
             if collecting:
@@ -204,6 +209,34 @@ def _reset_in_order(root: Value) -> list[Value]:
     return order
 
 
+_NO_GRADIENT_YET = -_fresh_mark()
+"""What the sort puts in the grad of a leaf whose grad is None (no gradient yet): -0.0, the
+identity of float addition (``-0.0 + x`` is ``x`` for every float x, -0.0 and 0.0 included),
+so that the leaf's first contribution becomes its grad exactly, and the chain rule's loop
+needs no test for None (nor an exception, which would cost more than a whole edge per leaf).
+A completed pass adds into every leaf it started, which replaces this object; a pass that
+fails puts None back in every leaf that still holds it (:data:`_STARTED`)."""
+
+if sys.implementation.name != "cpython":
+    _NO_GRADIENT_YET = _Mark(-0.0)
+
+_STARTED: list[Value] = []
+"""The leaves the current pass started from None; passes run one at a time (the lock)."""
+
+
+def _start_leaf(leaf: Value) -> None:
+    leaf.grad = _NO_GRADIENT_YET
+    _STARTED.append(leaf)
+
+
+def _unstart_leaves() -> None:
+    """After a failed pass: None again in every leaf that received nothing."""
+    for leaf in _STARTED:
+        if leaf.grad is _NO_GRADIENT_YET:
+            leaf.grad = None
+    _STARTED.clear()
+
+
 def _visit(
     node: Value, order: list[Value], depth: int, value_class: type[Value], mark: float
 ) -> None:
@@ -215,13 +248,23 @@ def _visit(
         _visit_with_stack(node, order, value_class, mark)
         return
     parent = node._first
-    if parent.__class__ is value_class and parent._first is not None and parent.grad is not mark:
-        parent.grad = mark
-        _visit(parent, order, depth - 1, value_class, mark)
+    if parent.__class__ is value_class:
+        if parent._first is not None:
+            if parent.grad is not mark:
+                parent.grad = mark
+                _visit(parent, order, depth - 1, value_class, mark)
+        elif parent.grad is None:  # a leaf with no gradient yet (inlined _start_leaf)
+            parent.grad = _NO_GRADIENT_YET
+            _STARTED.append(parent)
     parent = node._second
-    if parent.__class__ is value_class and parent._first is not None and parent.grad is not mark:
-        parent.grad = mark
-        _visit(parent, order, depth - 1, value_class, mark)
+    if parent.__class__ is value_class:
+        if parent._first is not None:
+            if parent.grad is not mark:
+                parent.grad = mark
+                _visit(parent, order, depth - 1, value_class, mark)
+        elif parent.grad is None:
+            parent.grad = _NO_GRADIENT_YET
+            _STARTED.append(parent)
     order.append(node)
 
 
@@ -240,6 +283,13 @@ def _visit_with_stack(
             if parent.__class__ is not value_class or parent._first is None or parent.grad is mark:
                 stack.pop()
                 order.append(node)
+                for parent in (node._first, node._second):
+                    if (
+                        parent.__class__ is value_class
+                        and parent._first is None
+                        and parent.grad is None
+                    ):
+                        _start_leaf(parent)
                 continue
         parent.grad = mark
         stack.append(parent)
@@ -247,29 +297,72 @@ def _visit_with_stack(
 
 def _accumulate(order: list[Value], inf: float = math.inf, minus_inf: float = -math.inf) -> None:
     """The chain rule over a topological order: ``parent.grad += local_grad * node.grad``.
-    A number operand (a float) takes no gradient."""
+    A number operand (a float) takes no gradient.
+
+    A leaf of class Value whose grad was None holds -0.0 by now (the sort started it, see
+    :data:`_NO_GRADIENT_YET`). Any other grad that ``+=`` refuses (None in a leaf of a subclass
+    of Value, or no number at all) raises TypeError before anything is written, and
+    :func:`_add_into_none` takes over: None becomes the contribution; anything else is left as
+    it is, and once every other grad is complete the pass raises TypeError naming it, so no
+    grad is ever left half-summed. (A ``try`` costs nothing on CPython 3.11+ until something
+    raises. Interior grads are never None here: the sort reset them to the mark.)
+    """
     value_class = Value
+    refused: list[Value] = []
     for node in reversed(order):
-        upstream = node.grad
+        upstream: float = node.grad  # type: ignore[assignment]  # interior: a float
         if not minus_inf < upstream < inf and node._rule.maskable:  # type: ignore[union-attr]
-            _pass_on_masked(node, upstream)  # inf or nan: masked zeros must give exactly 0
+            _pass_on_masked(node, upstream, refused)  # inf or nan: masked zeros give exactly 0
             continue
         # A Constant ignores what is added; a leaf of a subclass of Value keeps it.
         parent = node._first
         if parent.__class__ is not float:
-            parent.grad += node._d_first * upstream  # type: ignore[union-attr]
+            try:
+                parent.grad += node._d_first * upstream  # type: ignore[union-attr, operator]
+            except TypeError:
+                _add_into_none(parent, node._d_first * upstream, refused)  # type: ignore[arg-type]
         parent = node._second
         if parent.__class__ is value_class or (  # the common case first
             parent is not None and parent.__class__ is not float
         ):
-            parent.grad += node._d_second * upstream  # type: ignore[union-attr]
+            try:
+                parent.grad += node._d_second * upstream  # type: ignore[union-attr, operator]
+            except TypeError:
+                _add_into_none(parent, node._d_second * upstream, refused)  # type: ignore[arg-type]
+    if refused:
+        raise _refused_grads(refused)
 
 
-def _pass_on_masked(node: Value, upstream: float) -> None:
+def _add_into_none(leaf: Value, contribution: float, refused: list[Value]) -> None:
+    """``leaf.grad += contribution`` for a grad that ``+=`` refused: None (no gradient yet)
+    becomes the contribution; anything else is left as it is and listed in ``refused``."""
+    if leaf.grad is None:
+        leaf.grad = contribution
+    elif leaf not in refused:
+        refused.append(leaf)
+
+
+def _refused_grads(refused: list[Value]) -> TypeError:
+    shown = ", ".join(
+        f"{describe(leaf)} holds {type(leaf.grad).__name__}: {leaf.grad!r}"[:200]
+        for leaf in refused[:3]
+    )
+    more = f" and {len(refused) - 3} more" if len(refused) > 3 else ""
+    return TypeError(
+        f"backward: a grad must be a float, or None for no gradient; {shown}{more}. Those "
+        "grads were left as they were; every other grad of the pass is complete."
+    )
+
+
+def _pass_on_masked(node: Value, upstream: float, refused: list[Value]) -> None:
     masks = masked_zeros(node)
     for parent, local_grad, masked in zip((node._first, node._second), node.local_grads, masks):
         if parent.__class__ is not float:
-            parent.grad += 0.0 if masked else local_grad * upstream  # type: ignore[union-attr]
+            contribution = 0.0 if masked else local_grad * upstream
+            try:
+                parent.grad += contribution  # type: ignore[union-attr, operator]
+            except TypeError:
+                _add_into_none(parent, contribution, refused)  # type: ignore[arg-type]
 
 
 # --- what every pass needs to know of a node ---------------------------------------------------
@@ -405,7 +498,16 @@ def chain_rule(
 
 
 def start_as_backward(value: Value) -> float:
-    """The start of :func:`backward`'s sums: an interior grad is reset, a leaf's accumulates."""
+    """The start of :func:`backward`'s sums, as a number: an interior grad is reset to 0, a
+    leaf's accumulates from its grad, and a leaf with no gradient (grad None) starts at 0."""
+    grad = value.grad
+    return 0.0 if value._first is not None or grad is None else grad
+
+
+def _start_of_pass(value: Value) -> float | None:
+    """:func:`start_as_backward` for the passes themselves: None (nothing) for a leaf with no
+    gradient, so that its first contribution becomes its grad bit for bit as in
+    :func:`backward` (``0.0 + -0.0`` would be ``0.0``)."""
     return 0.0 if value._first is not None else value.grad
 
 
@@ -418,7 +520,7 @@ def float_pass(root: Value, grad: float, frames: list[Frame] | None = None) -> N
             raise nested_pass()
         try:
             RUNNING[0] = True
-            totals = chain_rule(root, grad, start_as_backward, frames=frames)
+            totals = chain_rule(root, grad, _start_of_pass, frames=frames)
             _write_grads(totals.items())
         finally:
             RUNNING[0] = False
@@ -433,7 +535,7 @@ def _backward_checked(root: Value, grad: float) -> None:
     """The backward pass of ``detect_anomaly``: raises at the first non-finite contribution made
     from a finite upstream gradient and finite inputs, and then leaves every grad as it was."""
     frames: list[Frame] = []
-    totals = chain_rule(root, grad, start_as_backward, frames=frames)
+    totals = chain_rule(root, grad, _start_of_pass, frames=frames)
     for frame in frames:
         node, upstream = frame.node, frame.upstream
         inputs_finite = all(math.isfinite(p.data) for p in node.parents)

@@ -72,9 +72,10 @@ def backward_create_graph(root: Value, seed: Value | float) -> None:
             with enable_grad():
                 for node, gradient in grads.items():
                     gradient = gradient if isinstance(gradient, Value) else Constant(gradient)
-                    recorded = type(node.grad) is RecordedGradient
-                    if node._first is None and (recorded or node.grad != 0.0):  # a leaf
-                        gradient = node.grad_value + gradient  # accumulates
+                    held = node.grad  # None: a leaf with no gradient yet, which starts here
+                    recorded = type(held) is RecordedGradient
+                    if node._first is None and held is not None and (recorded or held != 0.0):
+                        gradient = node.grad_value + gradient  # a leaf accumulates
                     node.grad_value = gradient
         finally:
             RUNNING[0] = False

@@ -795,7 +795,7 @@ def step_through(
     offset = len(played)
     rows.last_frame[root] = offset
     rows.last_frames(frames, offset=offset + 1)
-    seeded = all_frames[0].upstream if all_frames else root.grad  # a leaf root has no frame
+    seeded = all_frames[0].upstream if all_frames else start_as_backward(root)  # a leaf root
     first_rows = rows.first(root)
     first_rows.append(rows.receive(root, [1.0], seeded))
     played.append(

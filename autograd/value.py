@@ -123,8 +123,14 @@ class Value:
     )
 
     _data: float  # ``data``: the engine reads and writes this slot, users the checked property
-    grad: float
-    """d(root)/d(self) after ``root.backward()``; 0.0 until then. Assignable (to reset it)."""
+    grad: float | None
+    """d(root)/d(self) after ``root.backward()``: a float, or None for "no gradient".
+
+    A new Value holds 0.0. None is what ``zero_grad()`` (in :mod:`nn`) leaves, as PyTorch's
+    ``zero_grad(set_to_none=True)``: the next backward pass sets the grad of a leaf it reaches
+    to its gradient, and a leaf it does not reach keeps None, which an optimizer's ``step()``
+    takes to mean "skip this parameter". Assignable, to a float (0.0 resets the sum, and the
+    parameter still takes a step) or to None, PyTorch's ``leaf.grad = None``."""
     _first: Value | float | None  # float: a number operand, see ``parents``
     _second: Value | float | None
     _d_first: float
@@ -141,7 +147,8 @@ class Value:
         self._second = None
 
     def __repr__(self) -> str:
-        text = f"Value(data={self.data!r}, grad={float(self.grad)!r}"
+        grad = None if self.grad is None else float(self.grad)
+        text = f"Value(data={self.data!r}, grad={grad!r}"
         if self.label:
             text += f", label={self.label!r}"
         if self.op:
@@ -303,12 +310,16 @@ class Value:
         ``Constant(grad)``, a number with no history. Assign a Value to set it, None to drop it.
         """
         grad = self.grad
+        if grad is None:
+            raise RuntimeError(
+                f"{describe(self)} has no gradient (its grad is None) since it was reset"
+            )
         return grad.value if type(grad) is RecordedGradient else Constant(grad)
 
     @grad_value.setter
     def grad_value(self, value: Value | None) -> None:
         if value is None:
-            self.grad = float(self.grad)
+            self.grad = None if self.grad is None else float(self.grad)
         elif isinstance(value, Value):
             self.grad = RecordedGradient(value)
         else:
@@ -365,11 +376,11 @@ class Value:
         even from an inf or nan upstream gradient, as PyTorch.
 
         Accumulation, as PyTorch with ``retain_graph=True``: the grads of leaves (Values made by
-        ``Value(...)``) accumulate across ``backward`` calls until you reset them (assign 0.0,
-        or ``zero_grad()`` in ``nn``), while the grads of interior Values hold this pass's values.
-        So with ``a = Value(3.0); c = (2 * a) ** 2``, calling ``c.backward()`` twice leaves
-        ``a.grad`` at 24 and then 48 (micrograd, which also accumulates into interior nodes,
-        reports 72).
+        ``Value(...)``) accumulate across ``backward`` calls until you reset them (assign None or
+        0.0, or ``zero_grad()`` in ``nn``, which assigns None: see :attr:`grad`), while the
+        grads of interior Values hold this pass's values. So with ``a = Value(3.0);
+        c = (2 * a) ** 2``, calling ``c.backward()`` twice leaves ``a.grad`` at 24 and then 48
+        (micrograd, which also accumulates into interior nodes, reports 72).
 
         With ``create_graph=True`` the backward pass is itself recorded: each Value's
         ``grad_value`` is its gradient as a Value, which can be differentiated again

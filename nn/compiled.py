@@ -54,7 +54,8 @@ class CompiledLoss:
         except ArithmeticError:
             loss, grads = safe(*arguments)
         for parameter, gradient in zip(self.parameters, grads):
-            parameter.grad += gradient
+            held = parameter.grad  # None: no gradient since zero_grad, so this one starts it
+            parameter.grad = gradient if held is None else held + gradient
         return loss
 
     def source(self, x: Sequence[float], target: float) -> str:

@@ -190,10 +190,18 @@ class Module:
         """Every parameter, in the order of :meth:`named_parameters`."""
         return [parameter for _, parameter in self.named_parameters()]
 
-    def zero_grad(self) -> None:
-        """Set the gradient of every parameter to 0.0 (leaf gradients accumulate otherwise)."""
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Reset the gradient of every parameter (leaf gradients accumulate otherwise): to
+        None, "no gradient", as PyTorch's default, so that an optimizer's ``step()`` skips a
+        parameter the next loss does not use; with ``set_to_none=False``, to 0.0."""
+        if type(set_to_none) is not bool:
+            raise TypeError(
+                f"set_to_none must be True or False, got {type(set_to_none).__name__}: "
+                f"{set_to_none!r}"
+            )
+        reset = None if set_to_none else 0.0
         for parameter in self.parameters():
-            parameter.grad = 0.0
+            parameter.grad = reset
 
     def state_dict(self) -> dict[str, float]:
         """{name: value} of every parameter."""

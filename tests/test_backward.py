@@ -224,3 +224,127 @@ def test_gradients_are_bit_identical_across_hash_seeds() -> None:
         outputs.add(result.stdout)
     assert len(outputs) == 1
     assert len(next(iter(outputs)).split()) == 8
+
+
+# --- grad None: "no gradient", as torch's leaf.grad = None ------------------------------------
+
+
+def _passes() -> dict[str, object]:
+    from autograd import backward_steps, detect_anomaly
+
+    def anomaly(root: Value) -> None:
+        with detect_anomaly():
+            root.backward()
+
+    return {
+        "fast": lambda root: root.backward(),
+        "checked": anomaly,
+        "frames": lambda root: list(backward_steps(root)),
+        "create_graph": lambda root: root.backward(create_graph=True),
+    }
+
+
+@pytest.mark.parametrize("name", ["fast", "checked", "frames", "create_graph"])
+def test_a_leaf_reset_to_none_gets_its_gradient_and_an_unreached_one_keeps_none(name: str) -> None:
+    run = _passes()[name]
+    a, b, unused = Value(3.0), Value(-2.0), Value(5.0)
+    a.grad, b.grad, unused.grad = None, 7.0, None
+    c = a * b + a * a  # d/da = b + 2a = 4, d/db = a = 3
+    run(c)  # type: ignore[operator]
+    assert (a.grad, b.grad, unused.grad) == (4.0, 7.0 + 3.0, None)
+    run(c)  # type: ignore[operator]  # accumulates as before
+    assert (a.grad, b.grad) == (8.0, 13.0)
+
+
+@pytest.mark.parametrize("name", ["fast", "checked", "frames", "create_graph"])
+def test_a_leaf_root_reset_to_none_gets_the_seed(name: str) -> None:
+    a = Value(3.0)
+    a.grad = None
+    _passes()[name](a)  # type: ignore[operator]
+    assert a.grad == 1.0
+
+
+def test_a_none_leaf_takes_its_first_contribution_exactly_as_torch() -> None:
+    # 0.0 + -0.0 is 0.0: a grad of None must become the contribution itself, sign of zero kept.
+    for name in ("fast", "checked", "frames", "create_graph"):
+        a = Value(0.0)
+        a.grad = None
+        _passes()[name](a * -1.0 * a)  # type: ignore[operator]  # d/da = -2a = -0.0
+        assert math.copysign(1.0, a.grad) == -1.0, name  # type: ignore[arg-type]
+
+
+def test_a_none_leaf_behind_an_infinite_upstream_gradient() -> None:
+    # inf upstream takes the masked path: relu(-1)' = 0 contributes exactly 0, not nan.
+    a, b = Value(-1.0), Value(2.0)
+    a.grad = b.grad = None
+    (a.relu() * math.inf + b * math.inf).backward()
+    assert (a.grad, b.grad) == (0.0, math.inf)
+
+
+def test_a_grad_that_is_no_number_stops_nothing_half_way() -> None:
+    a, b, c = Value(1.0), Value(2.0), Value(3.0)
+    b.grad = "lost"  # type: ignore[assignment]
+    with pytest.raises(TypeError, match=r"a grad must be a float, or None.*holds str: 'lost'"):
+        (a * b + c * a).backward()  # b is reached in the middle of the pass
+    assert (a.grad, b.grad, c.grad) == (2.0 + 3.0, "lost", 1.0)  # complete, or untouched
+
+
+def test_a_none_grad_is_shown_not_crashed_on() -> None:
+    from autograd import draw
+
+    a = Value(2.0, label="a")
+    out = a * 3.0
+    a.grad = None
+    assert repr(a) == "Value(data=2.0, grad=None, label='a')"
+    out.grad = None  # an interior grad reset by hand: its edges show no contribution
+    source = draw(out, grads=True, edges="contribution").dot
+    assert source.count("no grad") == 2
+    assert "None" not in source
+    assert "None" not in draw(out, grads=True, edges="local").dot
+    with pytest.raises(RuntimeError, match="has no gradient"):
+        a.grad_value  # noqa: B018
+    a.grad_value = None  # dropping the recorded Value of no gradient keeps no gradient
+    assert a.grad is None
+
+
+def test_a_failed_pass_gives_none_back_to_the_leaves_it_started(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from autograd import graph
+
+    a, b = Value(2.0), Value(3.0)
+    a.grad = None
+    c = a * b
+
+    def interrupted(order: list[Value]) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(graph, "_accumulate", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        c.backward()
+    assert (a.grad, b.grad) == (None, 0.0)  # not -0.0, which a step would take as a gradient
+    monkeypatch.undo()
+    c.backward()
+    assert (a.grad, b.grad) == (3.0, 2.0)
+
+
+def test_none_leaves_deep_in_a_graph_sorted_with_a_stack() -> None:
+    # Deeper than the sort's recursion (100 frames): the explicit-stack sort starts them too.
+    a, b = Value(0.5), Value(-0.25)
+    a.grad = b.grad = None
+    x = a
+    for _ in range(300):
+        x = x * 1.0 + b
+    x.backward()
+    assert (a.grad, b.grad) == (1.0, 300.0)
+
+
+def test_a_none_leaf_of_a_subclass_of_value_takes_its_gradient() -> None:
+    class Weight(Value):  # not started by the sort: the TypeError path takes it
+        __slots__ = ()
+
+    w, v = Weight(3.0), Weight(0.0)
+    w.grad = v.grad = None
+    (w * 2.0 + v * -1.0 * v).backward()
+    assert w.grad == 2.0
+    assert math.copysign(1.0, v.grad) == -1.0  # type: ignore[arg-type]  # -2v = -0.0, kept

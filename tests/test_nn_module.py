@@ -160,7 +160,9 @@ def test_zero_grad() -> None:
     model = MLP(2, [2, 1])
     model([1.0, 2.0]).backward()  # type: ignore[union-attr]
     assert any(p.grad != 0.0 for p in model.parameters())
-    model.zero_grad()
+    model.zero_grad()  # as torch's default set_to_none=True: no gradient
+    assert all(p.grad is None for p in model.parameters())
+    model.zero_grad(set_to_none=False)
     assert all(p.grad == 0.0 for p in model.parameters())
 
 

@@ -69,10 +69,15 @@ def test_adam_first_steps_have_bias_correction() -> None:
     assert p.data == pytest.approx(1.0 - 0.02 * 0.5 / (0.5 + 1e-8), rel=1e-12)
 
 
-def test_zero_grad() -> None:
+def test_zero_grad_sets_none_as_torch_or_zero_when_asked() -> None:
     p, q = _param(1.0, 3.0), _param(2.0, -1.0)
-    SGD([p, q], lr=0.1).zero_grad()
+    optimizer = SGD([p, q], lr=0.1)
+    optimizer.zero_grad()
+    assert (p.grad, q.grad) == (None, None)
+    optimizer.zero_grad(set_to_none=False)
     assert (p.grad, q.grad) == (0.0, 0.0)
+    with pytest.raises(TypeError, match="set_to_none must be True or False, got int: 0"):
+        optimizer.zero_grad(0)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(("make", "message"), [
@@ -130,8 +135,8 @@ GRADIENTS = [  # per step, per parameter: signs change, one gradient is 0, magni
 ]
 
 
-def _optimizer_state(optimizer: object) -> dict[str, object]:
-    return {key: value for key, value in vars(optimizer).items() if key != "params"}
+def _optimizer_state(optimizer: nn.Optimizer) -> list[dict[str, float]]:
+    return [optimizer.state.get(p, {}) for p in optimizer.params]
 
 
 @pytest.mark.parametrize(("kind", "settings"), CONFIGURATIONS)
@@ -229,7 +234,7 @@ def test_bad_precision_raises_and_changes_nothing(precision: object) -> None:
         ValueError, match=f"precision must be an int of at least 1, got {precision!r}"
     ):
         optimizer.step_explained(precision)  # type: ignore[arg-type]
-    assert (p.data, optimizer.steps, optimizer.first_moments) == (1.0, 0, [0.0])
+    assert (p.data, optimizer.state) == (1.0, {})
 
 
 def _seed_gradients() -> tuple[dict[str, float], float]:
@@ -329,6 +334,147 @@ def test_an_optimizer_without_an_update_rule_says_what_it_lacks() -> None:
 
     p = _param(1.0, 0.5)
     for take_step in (Frozen([p], lr=0.1).step, Frozen([p], lr=0.1).step_explained):
-        with pytest.raises(NotImplementedError, match="Frozen defines no _update"):
+        with pytest.raises(
+            NotImplementedError, match=r"Frozen defines no _update\(state, p, grad, explain\)"
+        ):
             take_step()
     assert p.data == 1.0
+
+
+# --- parameters without a gradient (grad None), bad inputs, failing steps ----------------------
+
+
+@pytest.mark.parametrize(("kind", "settings"), CONFIGURATIONS)
+def test_a_parameter_without_a_gradient_takes_no_step_and_keeps_its_state(
+    kind: str, settings: dict[str, object]
+) -> None:
+    used, unused = Value(1.0), Value(-0.5)
+    optimizer = OPTIMIZERS[kind]([used, unused], **settings)  # type: ignore[operator]
+    used.grad, unused.grad = 0.5, 0.25
+    optimizer.step()
+    state, data = dict(optimizer.state.get(unused, {})), unused.data
+    optimizer.zero_grad()
+    used.grad = 0.5  # the next loss uses only `used`
+    optimizer.step()
+    assert unused.data == data  # neither momentum nor weight decay moved it
+    assert optimizer.state.get(unused, {}) == state  # nor did its step count or averages advance
+    assert used.data != 1.0
+
+
+def test_sgd_weight_decay_without_a_gradient_moves_nothing_but_a_zero_gradient_does() -> None:
+    w = Value(2.0)
+    optimizer = SGD([w], lr=0.1, weight_decay=0.5)
+    optimizer.zero_grad()
+    optimizer.step()
+    assert w.data == 2.0
+    optimizer.zero_grad(set_to_none=False)  # a gradient of 0: weight decay applies
+    optimizer.step()
+    assert w.data == 2.0 - 0.1 * (0.0 + 0.5 * 2.0)
+
+
+def test_adam_counts_steps_per_parameter_as_torch() -> None:
+    # b skips step 2: at step 3 its bias corrections are those of its second step.
+    a, b = Value(1.0), Value(1.0)
+    optimizer = Adam([a, b], lr=0.1)
+    for grads in ((0.5, 0.5), (0.5, None), (0.5, 0.25)):
+        a.grad, b.grad = grads
+        optimizer.step()
+    m = 0.9 * (0.1 * 0.5) + 0.1 * 0.25
+    v = 0.999 * (0.001 * 0.25) + 0.001 * 0.0625
+    first = 1.0 - 0.1 * (0.05 / 0.1) / (math.sqrt(0.00025 / 0.001) + 1e-8)
+    expected = first - (0.1 / (1 - 0.9**2)) * m / (math.sqrt(v) / math.sqrt(1 - 0.999**2) + 1e-8)
+    assert b.data == pytest.approx(expected, rel=1e-14)
+    assert (optimizer.state[a]["step"], optimizer.state[b]["step"]) == (3.0, 2.0)
+
+
+@pytest.mark.parametrize(("kind", "settings"), CONFIGURATIONS)
+def test_step_explained_lists_only_the_parameters_it_moved(
+    kind: str, settings: dict[str, object]
+) -> None:
+    quiet = [Value(x, label=f"w{i}") for i, x in enumerate((1.0, -0.5, 2.0))]
+    loud = [Value(x, label=f"w{i}") for i, x in enumerate((1.0, -0.5, 2.0))]
+    make = OPTIMIZERS[kind]
+    plain, explained = make(quiet, **settings), make(loud, **settings)  # type: ignore[operator]
+    for gradients in ((0.5, None, 1.0), (None, 0.25, -1.0), (None, None, None), (1.0, 2.0, 0.0)):
+        for p, q, g in zip(quiet, loud, gradients):
+            p.grad = q.grad = g
+        plain.step()
+        updates = explained.step_explained()
+        assert [u.parameter for u in updates] == [
+            q for q, g in zip(loud, gradients) if g is not None
+        ]
+        assert [p.data.hex() for p in quiet] == [q.data.hex() for q in loud]
+        assert _optimizer_state(plain) == _optimizer_state(explained)
+
+
+def test_a_failing_step_changes_nothing() -> None:
+    first, second = Value(1.0), Value(2.0)
+    optimizer = SGD([first, second], lr=0.1, momentum=0.9)
+    first.grad, second.grad = 0.5, "0.5"  # type: ignore[assignment]
+    with pytest.raises(TypeError, match=r"the grad of p1 must be a real number.*str: '0.5'"):
+        optimizer.step()
+    assert (first.data, second.data, optimizer.state) == (1.0, 2.0, {})
+
+
+@pytest.mark.parametrize("kind", ["Adam", "RMSprop"])
+def test_eps_zero_with_a_zero_gradient_is_nan_not_zero_division(kind: str) -> None:
+    w = Value(1.0)
+    optimizer = OPTIMIZERS[kind]([w], eps=0.0)  # type: ignore[operator]
+    w.grad = 0.0
+    optimizer.step()  # 0 / (sqrt(0) + 0): nan, as a tensor divides
+    assert math.isnan(w.data)
+
+
+def test_centered_rmsprop_of_a_rounding_negative_variance_is_nan_not_a_crash() -> None:
+    from nn.optim import _sqrt
+
+    assert math.isnan(_sqrt(-1e-300))
+    assert _sqrt(4.0) == 2.0
+
+
+def test_duplicate_parameters_warn_as_torch() -> None:
+    w = Value(1.0)
+    with pytest.warns(UserWarning, match="duplicate parameters; in future, this will cause"):
+        SGD([w, Value(2.0), w], lr=0.1)
+
+
+@pytest.mark.parametrize(("params", "error", "message"), [
+    (nn.MLP(2, [1]), TypeError, r"pass model\.parameters\(\), not the MLP itself"),
+    (Value(1.0), TypeError, r"got a single Value .*: put it in a list"),
+    (3, TypeError, "params must be an iterable of Values.*got int: 3"),
+    ("w", TypeError, "params must be an iterable of Values.*got str: 'w'"),
+    ([{"params": []}], TypeError, r"item 0 is dict \(parameter groups are not supported\)"),
+    ([Value(1.0).detach()], TypeError, "item 0 is a Constant"),
+    ([Value(1.0) * 2.0], ValueError, "item 0 was computed by mul"),
+])  # fmt: skip
+def test_bad_parameter_lists_say_what_to_pass(params: object, error: type, message: str) -> None:
+    with pytest.raises(error, match=message):
+        SGD(params, lr=0.1)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("make", "error", "message"), [
+    (lambda p: SGD(p, lr="0.1"), TypeError, "lr must be a real number.*got str: '0.1'"),
+    (lambda p: Adam(p, lr=None), TypeError, "lr must be a real number.*got NoneType"),
+    (lambda p: SGD(p, lr=math.nan), ValueError, "Invalid learning rate: nan"),
+    (lambda p: Adam(p, betas=(0.9,)), ValueError, r"pair .* got 1 number: \(0\.9,\)"),
+    (lambda p: Adam(p, betas=(0.9, 0.99, 0.999)), ValueError, "got 3 numbers"),
+    (lambda p: Adam(p, betas=0.9), TypeError, "betas must be a pair.*got float: 0.9"),
+    (lambda p: Adam(p, betas=("a", 0.9)), TypeError, r"betas\[0\] must be a real number"),
+    (lambda p: Adam(p, eps="1e-8"), TypeError, "eps must be a real number"),
+    (lambda p: SGD(p, lr=0.1, momentum=[0.9]), TypeError, "momentum must be a real number"),
+    (lambda p: SGD(p, lr=0.1, nesterov=1), TypeError, "nesterov must be True or False, got int"),
+    (lambda p: RMSprop(p, centered="yes"), TypeError, "centered must be True or False"),
+])  # fmt: skip
+def test_hyper_parameters_of_the_wrong_kind_say_what_was_expected(
+    make: object, error: type, message: str
+) -> None:
+    with pytest.raises(error, match=message):
+        make([Value(1.0)])  # type: ignore[operator]
+
+
+def test_a_new_value_holds_zero_so_a_first_step_without_zero_grad_applies_it() -> None:
+    # docs/explanations/pytorch.md: the one difference (a fresh tensor's grad is None).
+    w = Value(2.0)
+    assert w.grad == 0.0
+    SGD([w], lr=0.1, weight_decay=0.5).step()
+    assert w.data == 2.0 - 0.1 * 0.5 * 2.0

@@ -159,3 +159,147 @@ def test_bce_losses_match_torch() -> None:
         targets,
     )
     _compare_loss(nn.mse_loss, functional.mse_loss, [-3.0, 0.4, 25.0], targets)
+
+
+# --- parameters a loss does not use: torch's zero_grad(set_to_none=True) ------------------------
+
+UNUSED_CONFIGS = [
+    ("SGD", {"lr": 0.1}),
+    ("SGD", {"lr": 0.1, "momentum": 0.9}),
+    ("SGD", {"lr": 0.1, "momentum": 0.9, "dampening": 0.3, "weight_decay": 0.5}),
+    ("SGD", {"lr": 0.05, "momentum": 0.8, "nesterov": True, "weight_decay": 0.1}),
+    ("SGD", {"lr": 0.05, "momentum": 0.5, "maximize": True, "weight_decay": 0.2}),
+    ("RMSprop", {"lr": 0.01}),
+    ("RMSprop", {"lr": 0.01, "alpha": 0.9, "momentum": 0.9, "centered": True}),
+    ("RMSprop", {"lr": 0.02, "momentum": 0.5, "weight_decay": 0.3}),
+    ("Adam", {"lr": 0.1}),
+    ("Adam", {"lr": 0.05, "betas": (0.8, 0.99), "eps": 1e-6, "weight_decay": 0.5}),
+]
+
+SCHEDULE: list[tuple[str, Any]] = [  # per step: which parameters the loss uses, and the loss
+    ("a b c", lambda a, b, c, d: a * b + c * c),
+    ("a", lambda a, b, c, d: a * a),  # b and c unused: torch skips them
+    ("none", None),  # zero_grad, no backward, step: nothing moves
+    ("b c", lambda a, b, c, d: (b * c).sin() - b),
+    ("a b c", lambda a, b, c, d: a * b * c + a),
+    ("c", lambda a, b, c, d: c.exp() * 0.5),  # a stops being used from here on
+    ("b c", lambda a, b, c, d: b * b - c * 3.0),
+    ("b", lambda a, b, c, d: (b * 2.0).tanh()),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "settings"), UNUSED_CONFIGS, ids=[f"{n}{s}" for n, s in UNUSED_CONFIGS]
+)
+def test_optimizers_skip_parameters_the_loss_does_not_use_as_torch(
+    name: str, settings: dict[str, Any]
+) -> None:
+    starts = [0.5, -1.5, 0.25, 2.0]  # d is never used
+    ours_params = [Value(x, label=n) for x, n in zip(starts, "abcd")]
+    tensors = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in starts]
+    ours = getattr(nn, name)(ours_params, **settings)
+    theirs = getattr(torch.optim, name)(tensors, foreach=False, **settings)
+    for step, (used, loss_of) in enumerate(SCHEDULE * 2):
+        if step % 3 == 1:  # torch's other way to reset: leaf.grad = None
+            for p, t in zip(ours_params, tensors):
+                p.grad = None
+                t.grad = None
+        else:
+            ours.zero_grad()
+            theirs.zero_grad()
+        if loss_of is not None:
+            loss_of(*ours_params).backward()
+            loss_of(*tensors).backward()
+        for p, t in zip(ours_params, tensors):
+            assert (p.grad is None) == (t.grad is None), f"step {step + 1}, {p.label}"
+            if p.grad is not None:  # sin, exp, tanh: libm and torch may differ in a last bit
+                assert p.grad == pytest.approx(t.grad.item(), rel=1e-12, abs=1e-300)
+                t.grad = torch.tensor(p.grad, dtype=torch.float64)  # the optimizers from one input
+        before = [p.data for p in ours_params]
+        ours.step()
+        theirs.step()
+        for p, t, old in zip(ours_params, tensors, before):
+            reference = t.item()
+            assert abs(p.data - reference) <= 1e-13 * max(1.0, abs(reference)), (
+                f"step {step + 1} ({used}), {p.label}: {p.data!r} vs torch {reference!r}"
+            )
+            if p.label not in used.split():
+                assert p.data == old  # bit for bit: a parameter without a gradient stays
+    assert ours_params[3].data == starts[3]
+
+
+def test_adam_leaves_b_where_torch_does_when_the_next_loss_does_not_use_it() -> None:
+    # issue 13: loss a*b, then a*a. Torch leaves b at 0.9 after its first step, lr 0.1.
+    a, b = Value(1.0), Value(1.0)
+    ta, tb = (torch.tensor(1.0, dtype=torch.float64, requires_grad=True) for _ in range(2))
+    ours, theirs = nn.Adam([a, b], lr=0.1), torch.optim.Adam([ta, tb], lr=0.1, foreach=False)
+    for loss_of in (lambda x, y: x * y, lambda x, y: x * x):
+        ours.zero_grad()
+        theirs.zero_grad()
+        loss_of(a, b).backward()
+        loss_of(ta, tb).backward()
+        ours.step()
+        theirs.step()
+    assert tb.item() == pytest.approx(0.9, abs=1e-7)
+    assert b.data == tb.item()
+    assert a.data == pytest.approx(ta.item(), rel=1e-15)
+    assert ours.state[b]["step"] == theirs.state[tb]["step"].item() == 1.0
+
+
+def test_weight_decay_before_any_backward_moves_nothing_as_torch() -> None:
+    w = Value(2.0)
+    tw = torch.tensor(2.0, dtype=torch.float64, requires_grad=True)
+    ours, theirs = (
+        nn.SGD([w], lr=0.1, weight_decay=0.5),
+        torch.optim.SGD([tw], lr=0.1, weight_decay=0.5),
+    )
+    ours.zero_grad()
+    theirs.zero_grad()
+    ours.step()
+    theirs.step()
+    assert w.data == tw.item() == 2.0
+    assert ours.state == {}
+
+
+DUPLICATE_CONFIGS = [
+    ("Adam", {"lr": 0.1}),
+    ("SGD", {"lr": 0.1, "momentum": 0.9}),  # a buffer made afresh by each listing, then shared
+    ("SGD", {"lr": 0.1, "momentum": 0.9, "nesterov": True, "weight_decay": 0.1}),
+    ("RMSprop", {"lr": 0.1, "momentum": 0.5, "centered": True}),
+]
+
+
+@pytest.mark.parametrize(("name", "settings"), DUPLICATE_CONFIGS)
+def test_a_duplicate_parameter_warns_and_steps_twice_as_torch(
+    name: str, settings: dict[str, Any]
+) -> None:
+    w, v = Value(1.0), Value(-0.5)
+    tw, tv = (torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in (1.0, -0.5))
+    with pytest.warns(UserWarning, match="duplicate parameters") as ours_warnings:
+        ours = getattr(nn, name)([w, v, w], **settings)
+    with pytest.warns(UserWarning, match="duplicate parameters") as torch_warnings:
+        theirs = getattr(torch.optim, name)([tw, tv, tw], foreach=False, **settings)
+    assert str(ours_warnings[0].message) == str(torch_warnings[0].message)
+    for step in range(4):
+        ours.zero_grad()
+        theirs.zero_grad()
+        (w * w + v * w).backward()
+        (tw * tw + tv * tw).backward()
+        ours.step()
+        theirs.step()
+        for mine, reference in ((w, tw), (v, tv)):
+            assert mine.data == pytest.approx(reference.item(), rel=1e-13, abs=1e-15), step
+
+
+@pytest.mark.parametrize("name", ["Adam", "RMSprop"])
+def test_eps_zero_with_a_zero_gradient_gives_nan_as_torch(name: str) -> None:
+    w = Value(1.0)
+    tw = torch.tensor(1.0, dtype=torch.float64, requires_grad=True)
+    ours = getattr(nn, name)([w], lr=0.1, eps=0.0)
+    theirs = getattr(torch.optim, name)([tw], lr=0.1, eps=0.0, foreach=False)
+    (w * 0.0).backward()
+    (tw * 0.0).backward()
+    ours.step()
+    theirs.step()
+    assert math.isnan(tw.item())
+    assert math.isnan(w.data)
