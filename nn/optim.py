@@ -293,6 +293,33 @@ class SGD(Optimizer):
         self.weight_decay = weight_decay
         self.maximize = maximize
 
+    def step(self) -> None:
+        """Update the data of every parameter that has a gradient (grad not None) by the
+        update above; a parameter whose grad is None is left as it is, state and all."""
+        params = self.params
+        if self.momentum != 0.0 or self.weight_decay != 0.0 or self.maximize:
+            self._step(None)
+            return
+        # Plain SGD, the common case, keeps no state: p - lr * g, the same float arithmetic as
+        # _update, and float arithmetic never raises, so each parameter can be written as it
+        # is computed. A grad that is not a plain float, a subclass of Value, or a parameter
+        # listed twice takes the general path instead, before anything is written.
+        lr = self.lr
+        plain = len(set(params)) == len(params)
+        for param in params if plain else ():
+            grad = param.grad
+            if grad is not None and (grad.__class__ is not float or param._data.__class__
+                                     is not float or param.__class__ is not Value):  # fmt: skip
+                plain = False
+                break
+        if not plain:
+            self._step(None)
+            return
+        for param in params:
+            grad = param.grad
+            if grad is not None:
+                param._data = param._data - lr * grad
+
     def _repeated(self, state: State, before: State) -> State:
         """PyTorch reads every momentum buffer before the step: one that did not exist then is
         made afresh by each listing of the parameter (the last one is kept)."""

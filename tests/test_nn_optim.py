@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import random
+import warnings
 
 import pytest
 
@@ -478,3 +480,32 @@ def test_a_new_value_holds_zero_so_a_first_step_without_zero_grad_applies_it() -
     assert w.grad == 0.0
     SGD([w], lr=0.1, weight_decay=0.5).step()
     assert w.data == 2.0 - 0.1 * 0.5 * 2.0
+
+
+def test_plain_sgd_steps_as_the_general_path_does_bit_for_bit() -> None:
+    """SGD without momentum, weight decay or maximize writes p - lr * g directly; it must give
+    what the general path (the one step_explained takes) gives, grads of None, inf and nan and
+    a parameter listed twice included."""
+
+    rng = random.Random(5)
+    specials = [None, math.inf, -math.inf, math.nan, 0.0, -0.0, 1e-320, 1e300]
+    for trial in range(200):
+        data = [rng.uniform(-3.0, 3.0) for _ in range(5)]
+        grads = [rng.choice(specials) if rng.random() < 0.3 else rng.gauss(0, 2) for _ in data]
+        fast = [Value(x) for x in data]
+        general = [Value(x) for x in data]
+        listed_fast, listed_general = list(fast), list(general)
+        if trial % 10 == 0:  # a parameter listed twice
+            listed_fast.append(fast[0])
+            listed_general.append(general[0])
+        for values in (fast, general):
+            for value, grad in zip(values, grads):
+                value.grad = grad
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the duplicate warning
+            plain = SGD(listed_fast, lr=0.3)
+            explained = SGD(listed_general, lr=0.3)
+        for _ in range(3):
+            plain.step()
+            explained.step_explained()
+        assert [v.data.hex() for v in fast] == [v.data.hex() for v in general], trial
