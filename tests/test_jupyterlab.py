@@ -31,8 +31,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from browsers import CHROMIUM, chromium
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed")
 sync_api = pytest.importorskip(
     "playwright.sync_api", reason="the playwright package is not installed"
@@ -42,16 +42,6 @@ pytest.importorskip("jupyterlab", reason="JupyterLab is not installed (pip insta
 NOTEBOOK = (
     Path(__file__).resolve().parent.parent / "notebooks" / "01_the_document_step_by_step.ipynb"
 )
-FLAGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 START_SECONDS = 90
 RUN_SECONDS = 300  # a ceiling for a loaded machine; running notebook 01 takes about 20 s
 
@@ -149,12 +139,8 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
+    with chromium() as launched:
+        yield launched
 
 
 @contextmanager

@@ -7,29 +7,18 @@ installs both (Debian's chromium, PyPI's playwright, no browser download)."""
 from __future__ import annotations
 
 import math
-import shutil
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from browsers import CHROMIUM, chromium
 
 from autograd import Constant, Rule, Value, apply, step_through
 from autograd.trace import graph_nodes
 from nn import MLP, seed
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 needs_browser = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed")
 
-FLAGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SEED_FIELDS = {"w13", "w23", "w14", "w24", "w35", "w45", "y1", "y2", "ya"}
 """The seed network's leaves a learner can edit: its weights and its named inputs (the number
 operands of its loss, 0.5 and the exponent 2, are part of the program, not inputs)."""
@@ -37,17 +26,8 @@ operands of its loss, 0.5 and the exponent 2, are part of the program, not input
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    if CHROMIUM is None:
-        pytest.skip("Chromium is not installed")
-    sync_api = pytest.importorskip(
-        "playwright.sync_api", reason="the playwright package is not installed"
-    )
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
+    with chromium() as launched:
+        yield launched
 
 
 SHOWN = """() => {
