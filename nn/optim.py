@@ -161,6 +161,21 @@ class _Explanation:
         self.lines.append(" = ".join(parts))
 
 
+def _weight_decayed(
+    grad: float, p: float, weight_decay: float, explain: _Explanation | None
+) -> tuple[float, str]:
+    """g = grad + weight_decay * p (grad itself when weight_decay is 0), with its line, and
+    the name the next line calls it by."""
+    if weight_decay == 0.0:
+        return grad, "grad"
+    g = grad + weight_decay * p
+    if explain is not None:
+        n = explain.number
+        numbers = f"{n(grad)} + {n(weight_decay)} * {n(p)}"
+        explain.line("g", f"grad + weight_decay * {explain.name}", numbers, g)
+    return g, "g"
+
+
 class Optimizer:
     """Holds the parameter list and each parameter's state; subclasses define the update
     ``_update``.
@@ -426,15 +441,7 @@ class RMSprop(Optimizer):
 
     def _update(self, state: State, p: float, grad: float, explain: _Explanation | None) -> float:
         alpha = self.alpha
-        g = grad
-        g_name = "grad"
-        if self.weight_decay != 0.0:
-            g = g + self.weight_decay * p
-            if explain is not None:
-                n = explain.number
-                numbers = f"{n(grad)} + {n(self.weight_decay)} * {n(p)}"
-                explain.line("g", f"grad + weight_decay * {explain.name}", numbers, g)
-                g_name = "g"
+        g, g_name = _weight_decayed(grad, p, self.weight_decay, explain)
         state["step"] = state.get("step", 0.0) + 1.0
         old_v = state.get("square_avg", 0.0)
         v = alpha * old_v + (1.0 - alpha) * g * g
@@ -537,15 +544,7 @@ class Adam(Optimizer):
         t = int(steps)
         step_size = self.lr / (1.0 - beta1**t)
         bias_correction2_sqrt: float = (1.0 - beta2**t) ** 0.5
-        g = grad
-        g_name = "grad"
-        if self.weight_decay != 0.0:
-            g = g + self.weight_decay * p
-            if explain is not None:
-                n = explain.number
-                numbers = f"{n(grad)} + {n(self.weight_decay)} * {n(p)}"
-                explain.line("g", f"grad + weight_decay * {explain.name}", numbers, g)
-                g_name = "g"
+        g, g_name = _weight_decayed(grad, p, self.weight_decay, explain)
         old_m, old_v = state.get("exp_avg", 0.0), state.get("exp_avg_sq", 0.0)
         m = _lerp(old_m, g, 1.0 - beta1)
         v = beta2 * old_v + (1.0 - beta2) * g * g
