@@ -169,28 +169,20 @@ def _output(page: Any, cell_text: str) -> Any:
 
 def _shown_image(image: Any) -> dict[str, Any]:
     """The picture as the page shows it: its size in the file and on the screen, and what
-    lies on top of its middle."""
+    lies on top of its middle (None if JupyterLab has scrolled it off the screen since)."""
     image.scroll_into_view_if_needed()
-    # On a loaded machine JupyterLab may still be laying the notebook out: wait until the image
-    # has loaded and its middle lies on the screen before reading what covers it.
-    image.page.wait_for_function(
-        """img => {
-          const box = img.getBoundingClientRect();
-          const x = box.left + Math.min(box.width, img.parentElement.clientWidth) / 2;
-          const y = box.top + Math.min(box.height, img.parentElement.clientHeight) / 2;
-          return img.complete && box.width > 0 && document.elementFromPoint(x, y) !== null;
-        }""",
-        arg=image.element_handle(),
-        timeout=RUN_SECONDS * 1000,
+    image.page.wait_for_function(  # on a loaded machine the data URL may still be decoding
+        "img => img.complete", arg=image.element_handle(), timeout=RUN_SECONDS * 1000
     )
     return image.evaluate(  # type: ignore[no-any-return]
         """img => {
           const box = img.getBoundingClientRect();
           const x = box.left + Math.min(box.width, img.parentElement.clientWidth) / 2;
           const y = box.top + Math.min(box.height, img.parentElement.clientHeight) / 2;
+          const top = document.elementFromPoint(x, y);
           return {complete: img.complete, width: img.naturalWidth, height: img.naturalHeight,
                   shownWidth: box.width, shownHeight: box.height, src: img.src.split(",")[0],
-                  onTop: document.elementFromPoint(x, y).tagName};
+                  onTop: top === null ? null : top.tagName};
         }"""
     )
 
