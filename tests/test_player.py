@@ -6,7 +6,6 @@ import errno
 import html
 import json
 import math
-import os
 import random
 import re
 import stat
@@ -20,6 +19,7 @@ import pytest
 from document import hand_derived_gradients
 from explained_optimizer import GradientDescent
 from failing_disk import fail_writes, leftovers
+from hash_seeds import outputs_under_hash_seeds
 
 import autograd
 import autograd.graph
@@ -91,16 +91,7 @@ def test_the_same_program_gives_the_same_page_in_every_run() -> None:
     program = (
         "import autograd\nfrom nn import seed\nprint(autograd.step_through(seed.loss_graph()).html)"
     )
-    pages = {
-        subprocess.run(
-            [sys.executable, "-c", program],
-            capture_output=True,
-            text=True,
-            check=True,
-            env={**os.environ, "PYTHONHASHSEED": hash_seed},
-        ).stdout
-        for hash_seed in ("0", "1", "2")
-    }
+    pages = outputs_under_hash_seeds(program)
     assert len(pages) == 1
     assert pages == {step_through(seed.loss_graph()).html + "\n"}
 
@@ -504,13 +495,7 @@ def test_the_same_focus_and_update_give_the_same_page_in_every_run() -> None:
         "opt = SGD(m.parameters(), lr=1.0)\nloss = seed.loss_graph(m)\n"
         "print(autograd.step_through(loss, wrt=m.parameters()[4], optimizer=opt).html)"
     )
-    pages = {
-        subprocess.run(
-            [sys.executable, "-c", program], capture_output=True, text=True, check=True,
-            env={**os.environ, "PYTHONHASHSEED": hash_seed},
-        ).stdout
-        for hash_seed in ("0", "3")
-    }  # fmt: skip
+    pages = outputs_under_hash_seeds(program, ("0", "3"))
     assert len(pages) == 1
 
 

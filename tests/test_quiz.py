@@ -7,15 +7,13 @@ CHAINRULE_NO_SKIPS=1, so there they run."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from browsers import CHROMIUM, chromium
 from document import hand_derived_gradients
+from hash_seeds import outputs_under_hash_seeds
 
 from autograd import Value, step_through
 from nn import seed
@@ -232,16 +230,7 @@ def test_quiz_pages_are_the_same_in_every_run() -> None:
         "import autograd\nfrom nn import seed\n"
         "print(autograd.step_through(seed.loss_graph(), quiz=True, lang='zh').html)"
     )
-    pages = {
-        subprocess.run(
-            [sys.executable, "-c", program],
-            capture_output=True,
-            text=True,
-            check=True,
-            env={**os.environ, "PYTHONHASHSEED": hash_seed},
-        ).stdout
-        for hash_seed in ("0", "1", "2")
-    }
+    pages = outputs_under_hash_seeds(program)
     assert len(pages) == 1
     assert pages == {step_through(seed.loss_graph(), quiz=True, lang="zh").html + "\n"}
 
