@@ -32,13 +32,24 @@ OP_SYMBOLS = {"add": "+", "sub": "−", "mul": "×", "div": "÷", "pow": "^", "n
 COLOURS = {"root": "#fde68a", "parameter": "#bfdbfe", "leaf": "#e5e7eb", "constant": "#ffffff"}
 HIGHLIGHT = "#dc2626"
 DEFAULT_MAX_NODES = 10_000
+LABEL_MAX_CHARS = 40
+"""The longest name a box shows; a longer one is cut to this many characters, the last an
+ellipsis, and its node's tooltip holds the whole name."""
+MAX_EDGE_SPAN = 6
+"""The most ranks an edge from a Value used more than once may cross; a longer one starts at a
+copy of the Value's name beside the op. Graphviz lays a long edge out as a chain of hidden nodes,
+one per rank it crosses, so a Value feeding every op of a long chain made a drawing of n Values
+place about n**2 of them: minutes for 121 Values."""
 PNG_DISPLAY_MAX_VALUES = 120
 """The most Values whose drawing a notebook is given as PNG too: a PNG of MLP(2, [4, 4, 1]) (103
 Values) is about 650 KB and takes seconds to render, and both grow with the graph."""
 
 
 def _text(text: str) -> str:
-    return html.escape(text, quote=True).replace("\n", "<BR/>")
+    """``text`` for an HTML-like label: markup escaped, each backslash doubled (Graphviz reads
+    one backslash and a letter, ``\\N`` or ``\\G``, as a name to put in, and drops other
+    lone backslashes), each newline a line break."""
+    return html.escape(text, quote=True).replace("\\", "\\\\").replace("\n", "<BR/>")
 
 
 def _kind(node: Value, root: Value) -> str:
@@ -118,6 +129,24 @@ class Graph:
         return f"<Graph of {len(self.ids)} values>"
 
 
+def _shown_name(name: str) -> str:
+    """``name`` as a box shows it: at most ``LABEL_MAX_CHARS`` characters."""
+    if len(name) <= LABEL_MAX_CHARS:
+        return name
+    return name[: LABEL_MAX_CHARS - 1] + "…"
+
+
+def _tooltip(name: str) -> dict[str, str]:
+    """The tooltip attribute that gives a cut name in full, escaped for a DOT string. Graphviz
+    reads a tooltip's backslashes twice, as DOT and as a text where ``\\N`` and ``\\G`` are
+    the node's and the graph's names, so each backslash is written four times; it reads
+    ``&amp;`` as ``&``, and a quote would end the string."""
+    if len(name) <= LABEL_MAX_CHARS:
+        return {}
+    escaped = name.replace("&", "&amp;").replace("\\", "\\" * 4).replace('"', '\\"')
+    return {"tooltip": graphviz.nohtml(escaped)}  # a string, even one that reads <like this>
+
+
 def _value_label(
     name: str,
     node: Value,
@@ -130,9 +159,9 @@ def _value_label(
 ) -> str:
     """A Value's box: its name, its data (or the text ``data``) and, unless ``grad`` is None,
     its grad, on one row or (``grad_row``) on a row of its own below."""
-    name_cell = (
-        f"<B>{_text(name)}</B>" if node.label else f'<FONT COLOR="#6b7280">{_text(name)}</FONT>'
-    )
+    shown = _text(_shown_name(name))
+    name_cell = f"<B>{shown}</B>" if node.label else f'<FONT COLOR="#6b7280">{shown}</FONT>'
+
     data = f"data {format_number(node.data, precision)}" if data is None else data
     cells = [name_cell, _text(data)]
     rows = ["".join(f"<TD>{cell}</TD>" for cell in cells)]
@@ -147,6 +176,29 @@ def _value_label(
         + "".join(f"<TR>{row}</TR>" for row in rows)
         + "</TABLE>>"
     )
+
+
+def _far_uses(nodes: list[Value], drawn: set[Value]) -> set[tuple[Value, int]]:
+    """The (Value, input index) pairs whose edge is drawn from a copy of the input: the input is
+    used more than once and, by the longest path from the leaves (two ranks an op, one for its
+    circle and one for its output), the edge would cross more than ``MAX_EDGE_SPAN`` ranks. The
+    nearest use of each input keeps its edge."""
+    rank: dict[Value, int] = {}
+    uses: dict[Value, list[tuple[int, Value, int]]] = {}
+    for node in nodes:
+        if not node.parents or not drawn.issuperset(node.parents):
+            rank[node] = 0
+            continue
+        rank[node] = max(rank[parent] for parent in node.parents) + 2
+        for index, parent in enumerate(node.parents):
+            span = rank[node] - 1 - rank[parent]
+            uses.setdefault(parent, []).append((span, node, index))
+    far = set()
+    for edges in uses.values():
+        nearest = min(span for span, _, _ in edges)
+        far.update((node, index) for span, node, index in edges
+                   if span > MAX_EDGE_SPAN and span > nearest)  # fmt: skip
+    return far
 
 
 def node_ids(nodes: list[Value]) -> dict[Value, str]:
@@ -252,6 +304,7 @@ def _drawing(
     all_ids = node_ids(every)
     drawn = set(nodes)
     ids = {node: all_ids[node] for node in nodes}
+    far = _far_uses(nodes, drawn)
     dot = graphviz.Digraph(
         graph_attr={"rankdir": rankdir, "fontname": "Helvetica", **spacing},
         node_attr={"fontname": "Helvetica", "fontsize": "11"},
@@ -270,7 +323,8 @@ def _drawing(
             node in marked,
             (data_texts or {}).get(node),
         )
-        dot.node(node_id, label=label, shape="plain", id=node_id, **{"class": f"value {kind}"})
+        dot.node(node_id, label=label, shape="plain", id=node_id, **{"class": f"value {kind}"},
+                 **_tooltip(names[node]))  # fmt: skip
         if not node.parents or not drawn.issuperset(node.parents):
             continue
         op_id = f"{node_id}op"
@@ -287,6 +341,12 @@ def _drawing(
                 attributes["label"] = format_number(number, precision)
             if isinstance(parent, Constant):
                 attributes["style"] = "dashed"  # a Constant takes no gradient
-            dot.edge(ids[parent], op_id, **attributes)
+            start = ids[parent]
+            if (node, index) in far:
+                start = f"{node_id}c{index}"
+                dot.node(start, label=f"<{_text(_shown_name(names[parent]))}>", shape="box",
+                         style="dashed,rounded", id=start, **{"class": f"copy of-{ids[parent]}"},
+                         **_tooltip(names[parent]))  # fmt: skip
+            dot.edge(start, op_id, **attributes)
         dot.edge(op_id, node_id, id=f"{node_id}out", **{"class": "output"})
     return Graph(dot.source, ids)
