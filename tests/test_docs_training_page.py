@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from browsers import CHROMIUM
 from docsite import ROOT
+from document import TRUE_STEP_2
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed")
 pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
@@ -27,7 +28,7 @@ browser = test_docs_search.browser
 
 # FACTS.md: the prediction yp at step 2 of true gradient descent (all six gradients at the same
 # weights), and the 111 forward passes of the run.
-STEP_2_PREDICTION = "0.6820185832642942"
+STEP_2_PREDICTION = repr(TRUE_STEP_2["sgd"])
 TUTORIALS = {
     "en": ("tutorial/", "seed_training.html", "step {step} of 111"),
     "zh": ("zh/tutorial/", "seed_training_zh.html", "第 {step} 步，共 111 步"),

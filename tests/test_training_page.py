@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 from browsers import chromium
+from document import TRUE_STEP_2
 from hash_seeds import outputs_under_hash_seeds
 
 from autograd import Value
@@ -39,8 +40,8 @@ from nn.seed.training_page import (
 # is first below 1e-7.
 STEP_1 = ("0.6902834929076443", "0.01810390383656677")
 # Step 2 of true gradient descent and of RMSprop, all six gradients at the same weights (FACTS.md,
-# "A subtlety worth documenting"): the prediction yp.
-STEP_2_PREDICTION = {"sgd": "0.6820185832642942", "rmsprop": "0.6111142613827681"}
+# "A subtlety worth documenting"): the prediction yp, as the page prints it.
+STEP_2_PREDICTION = {name: repr(yp) for name, yp in TRUE_STEP_2.items()}
 FORWARD_PASSES = {"sgd": 111, "rmsprop": 11}
 NAMES = ["w13", "w23", "w14", "w24", "w35", "w45"]
 SVG = "{http://www.w3.org/2000/svg}"
