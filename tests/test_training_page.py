@@ -495,14 +495,13 @@ def test_the_speed_control_sets_plays_interval_and_play_stops_at_the_end(
     path = tmp_path / "seed_training.html"
     path.write_text(_page(), encoding="utf-8")
     page, problems = _open(browser, path)
-    page.evaluate(
+    page.evaluate(  # every interval Play asks for, in window.delays
         """() => {
-          const original = window.setTimeout;
           window.delays = [];
-          window.setTimeout = (f, delay) => {
-            window.delays.push(delay);
-            return original(f, delay);
-          };
+          window.setTimeout = new Proxy(window.setTimeout, {apply(timeout, self, args) {
+            window.delays.push(args[1]);
+            return Reflect.apply(timeout, self, args);
+          }});
         }"""
     )
     assert page.input_value("#speed") == "250"  # 1x: four steps a second

@@ -118,6 +118,10 @@ def run_title(name: OptimizerName, lang: str = "en") -> str:
 
 RUN_COLOURS: dict[OptimizerName, str] = {"sgd": "#2563eb", "rmsprop": "#d97706"}
 
+SPEEDS = {"0.25×": 1000, "0.5×": 500, "1×": 250, "2×": 125, "5×": 50, "20×": 12}
+"""The speed control's choices: the milliseconds Play waits before each step. 1× (the one
+chosen at first) is four steps a second: the 111 steps of gradient descent in half a minute."""
+
 # The chart's drawing area, in SVG user units.
 WIDTH, HEIGHT = 640, 300
 LEFT, RIGHT, TOP, BOTTOM = 58, 16, 14, 48
@@ -327,9 +331,13 @@ def training_page(
         f"{html.escape(words['steps'].format(count=len(run.steps)))}</option>"
         for index, run in enumerate(runs)
     )
+    speeds = "\n".join(
+        f'<option value="{delay}"{" selected" if name == "1×" else ""}>{name}</option>'
+        for name, delay in SPEEDS.items()
+    )
     page_words = {key: html.escape(text) for key, text in words.items()}
     return _TEMPLATE.substitute(
-        page_words, lang=lang, svg=svg, options=options, data=_script_json(data)
+        page_words, lang=lang, svg=svg, options=options, speeds=speeds, data=_script_json(data)
     )
 
 
