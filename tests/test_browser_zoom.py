@@ -1,0 +1,161 @@
+"""Zoom and pan of the step-through page, and a collapsed MLP, in a real browser (Chromium,
+driven by Playwright; skipped, saying which, where either is absent)."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from browsers import chromium
+
+from autograd import Value, step_through
+from autograd.trace import format_number
+from nn import seed
+from nn.layers import MLP
+from nn.losses import mse_loss
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    with chromium() as launched:
+        yield launched
+
+
+def _mlp16() -> tuple[MLP, Value]:
+    model = MLP(2, [16, 16, 1], rng=random.Random(0))
+    out = model([Value(0.5, label="x1"), Value(-1.0, label="x2")])
+    assert isinstance(out, Value)
+    return model, mse_loss([out], [1.0])
+
+
+SVG_WIDTH = "document.querySelector('#graph svg').getBoundingClientRect().width"
+SCROLL = "[document.getElementById('graph').scrollLeft, document.getElementById('graph').scrollTop]"
+
+
+def test_zoom_buttons_keys_wheel_and_drag_move_only_the_players_viewport(
+    tmp_path: Path, browser: Any
+) -> None:
+    step_through(seed.loss_graph()).save(tmp_path / "player.html")
+    tall = '<div style="height: 3000px">text above the player</div>'
+    (tmp_path / "tutorial.html").write_text(
+        f'<!DOCTYPE html><html><body>{tall}<iframe src="player.html" title="player" '
+        f'style="width: 100%; height: 560px"></iframe>{tall}</body></html>',
+        encoding="utf-8",
+    )
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.goto((tmp_path / "tutorial.html").as_uri())
+    page.wait_for_load_state("load")
+    player = page.frames[1]
+    player.wait_for_selector("#counter:has-text('forward 1 of 16')")
+    start = player.evaluate(SVG_WIDTH)
+    player.dispatch_event("#zoom-in", "click")
+    assert player.evaluate(SVG_WIDTH) == pytest.approx(start * 1.25, rel=1e-3)
+    player.dispatch_event("#zoom-out", "click")
+    player.dispatch_event("#zoom-out", "click")
+    assert player.evaluate(SVG_WIDTH) == pytest.approx(start / 1.25, rel=1e-3)
+    player.dispatch_event("#zoom-fit", "click")
+    fitted = player.evaluate(
+        "(() => { const v = document.getElementById('graph'), s = v.querySelector('svg');"
+        " return [s.clientWidth <= v.clientWidth, s.clientHeight <= v.clientHeight]; })()"
+    )
+    assert fitted == [True, True]  # the whole drawing in view
+    player.evaluate("window.chainrulePlayer.zoom(1.6)")  # large: the viewport can scroll
+    # focus for the keys, without the scroll into view that Playwright's focus would make
+    player.evaluate("document.getElementById('next').focus({preventScroll: true})")
+    before = player.evaluate(SVG_WIDTH)
+    page.keyboard.press("-")
+    assert player.evaluate(SVG_WIDTH) == pytest.approx(before / 1.25, rel=1e-3)
+    page.keyboard.press("+")
+    assert player.evaluate(SVG_WIDTH) == pytest.approx(before, rel=1e-3)
+    # ctrl and the wheel zoom the drawing, not the page
+    box = player.evaluate(
+        "(() => { const r = document.getElementById('graph').getBoundingClientRect();"
+        " return [r.left + r.width / 2, r.top + r.height / 2]; })()"
+    )
+    player.dispatch_event(
+        "#graph", "wheel", {"deltaY": -200, "ctrlKey": True, "clientX": box[0], "clientY": box[1]}
+    )
+    assert player.evaluate(SVG_WIDTH) > before * 1.2
+    # a drag pans: the viewport scrolls by the distance dragged
+    player.evaluate("document.getElementById('graph').scrollTo(200, 100)")
+    scrolled = player.evaluate(SCROLL)
+    for kind, x, y in (
+        ("pointerdown", 300, 300),
+        ("pointermove", 260, 280),
+        ("pointerup", 260, 280),
+    ):
+        player.dispatch_event(
+            "#graph", kind,
+            {"pointerId": 1, "button": 0, "clientX": x, "clientY": y, "bubbles": True},
+        )  # fmt: skip
+    assert player.evaluate(SCROLL) == [scrolled[0] + 40, scrolled[1] + 20]
+    # stepping at this zoom still frames the current node, and nothing outside scrolls
+    for _ in range(4):
+        player.dispatch_event("#next", "click")
+        current = player.evaluate(
+            "(() => { const f = window.chainrulePlayer.frames[window.chainrulePlayer.index()];"
+            " const r = document.getElementById(f.node).getBoundingClientRect();"
+            " const v = document.getElementById('graph').getBoundingClientRect();"
+            " return r.left >= v.left && r.right <= v.right && r.top >= v.top"
+            " && r.bottom <= v.bottom; })()"
+        )
+        assert current
+    assert page.evaluate("window.scrollY") == 0
+    assert player.evaluate("window.scrollY") == 0
+    assert problems == []
+
+
+def test_on_a_phone_the_zoom_buttons_are_big_enough_for_a_finger(browser: Any) -> None:
+    page = browser.new_page(viewport={"width": 390, "height": 844}, has_touch=True)
+    page.set_content(step_through(seed.loss_graph()).html)
+    for button in ("zoom-in", "zoom-out", "zoom-fit", "next"):
+        box = page.locator(f"#{button}").bounding_box()
+        assert box["width"] >= 44, button
+        assert box["height"] >= 44, button
+        assert box["x"] + box["width"] <= 390
+    before = page.evaluate(SVG_WIDTH)
+    page.tap("#zoom-in")
+    assert page.evaluate(SVG_WIDTH) == pytest.approx(before * 1.25, rel=1e-3)
+    assert page.evaluate("window.scrollY") == 0
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_a_collapsed_mlp_steps_with_the_numbers_of_backward(width: int, browser: Any) -> None:
+    _, loss = _mlp16()
+    twin_model, twin = _mlp16()
+    twin.backward()
+    player = step_through(loss, collapse=True)
+    page = browser.new_page(viewport={"width": width, "height": 844})
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.set_content(player.html)
+    assert page.text_content("#counter") == "forward 1 of 35"  # the inputs, 33 neurons, loss
+    page.keyboard.press("End")
+    assert page.text_content("#counter") == "backward 36 of 36"
+    lines = (page.text_content("#lines") or "").replace("dmse_loss/d", "\n")
+    for parameter in twin_model.parameters():
+        assert f"\n{parameter.label} = {format_number(parameter.grad, 4)}" in lines
+    # the step of the output neuron's box: its shares to the 16 boxes below, its parameters
+    ids = player.graph.ids
+    (out,) = [n for n in ids if n.label == "layers.2.neurons.0"]
+    k = page.evaluate(
+        f"window.chainrulePlayer.frames.findIndex(f => f.phase === 'backward'"
+        f" && f.node === '{ids[out]}')"
+    )
+    page.evaluate(f"window.chainrulePlayer.show({k})")
+    shown = page.eval_on_selector_all("#lines div", "d => d.map(x => x.textContent)")
+    (twin_out,) = [n for n in twin_model.layers[2].neurons[0].parameters()][:1]
+    assert f"dmse_loss/d{twin_out.label} = {format_number(twin_out.grad, 4)}" in shown
+    assert sum(line.startswith("dmse_loss/dlayers.1.neurons.") for line in shown) >= 16
+    grad_row = page.evaluate(
+        f"(() => {{ const t = document.getElementById('{ids[out]}')"
+        ".getElementsByTagName('text'); return t[t.length - 1].textContent; })()"
+    )
+    assert grad_row.startswith("grad ")
+    assert page.evaluate("window.scrollY") == 0
+    assert problems == []
