@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browsers import chromium
+from browsers import chromium, embedded_in_a_long_page
 
 from autograd import Value, step_through
 from autograd.trace import format_number
@@ -38,19 +38,9 @@ SCROLL = "[document.getElementById('graph').scrollLeft, document.getElementById(
 def test_zoom_buttons_keys_wheel_and_drag_move_only_the_players_viewport(
     tmp_path: Path, browser: Any
 ) -> None:
-    step_through(seed.loss_graph()).save(tmp_path / "player.html")
-    tall = '<div style="height: 3000px">text above the player</div>'
-    (tmp_path / "tutorial.html").write_text(
-        f'<!DOCTYPE html><html><body>{tall}<iframe src="player.html" title="player" '
-        f'style="width: 100%; height: 560px"></iframe>{tall}</body></html>',
-        encoding="utf-8",
+    page, player, problems = embedded_in_a_long_page(
+        browser, tmp_path, step_through(seed.loss_graph()).html
     )
-    page = browser.new_page(viewport={"width": 1280, "height": 800})
-    problems: list[str] = []
-    page.on("pageerror", lambda error: problems.append(str(error)))
-    page.goto((tmp_path / "tutorial.html").as_uri())
-    page.wait_for_load_state("load")
-    player = page.frames[1]
     player.wait_for_selector("#counter:has-text('forward 1 of 16')")
     start = player.evaluate(SVG_WIDTH)
     player.dispatch_event("#zoom-in", "click")
