@@ -211,13 +211,19 @@ def _script_safe_json(data: object) -> str:
 
 _REPEATED = re.compile(r"<!--[^>]*-->\n|<title>[^<]*</title>\n")
 _FONT = re.compile(r'(<text [^>]*?) font-family="[^"]*"')
+_DEFAULTS = re.compile(r' (?:text-anchor="start"|font-size="11.00"|stroke="transparent")')
+_EDGE_COLOUR = re.compile(r'(<path fill="none"|<polygon) (?:fill="#4b5563" )?stroke="#4b5563"')
 """What Graphviz writes on every node that the page does without: a comment and a title naming
-the node by its id. (:data:`_FONT` is each text's font, which the page's style gives once.)"""
+the node by its id. (:data:`_FONT` is each text's font, :data:`_DEFAULTS` the start anchor, the
+size of a box's text and the transparent outline of a box's cells, and :data:`_EDGE_COLOUR`
+every edge's colour, which the page's style gives once or SVG takes by default.)"""
 
 
 def compact_svg(svg: str) -> str:
-    """The SVG without :data:`_REPEATED`: a third smaller, and the same picture."""
-    return _FONT.sub(r"\1", _REPEATED.sub("", svg[svg.index("<svg") :]))
+    """The SVG without :data:`_REPEATED`, :data:`_FONT`, :data:`_DEFAULTS` and
+    :data:`_EDGE_COLOUR`: half the size, and the same picture under the page's style."""
+    svg = _REPEATED.sub("", svg[svg.index("<svg") :])
+    return _EDGE_COLOUR.sub(r"\1", _DEFAULTS.sub("", _FONT.sub(r"\1", svg)))
 
 
 def _number(x: float) -> float | str:
@@ -751,14 +757,45 @@ class _DataRows:
         return rows
 
 
+FRAME_FIELDS: dict[str, object] = {
+    "phase": "", "node": "", "op": "", "edges": [], "inputs": [], "title": "",
+    "lines": [], "contributions": [], "sums": [], "boxes": [], "data": [],
+}  # fmt: skip
+"""Every field of a page frame the script reads, with the value it has unless given: the page
+leaves out each field that has it, and its script puts them back (a fifth of a large page)."""
+
+
 def _frame(**fields: object) -> dict[str, object]:
     """A page frame: every field the script reads, empty unless given."""
-    frame: dict[str, object] = {
-        "phase": "", "node": "", "op": "", "edges": [], "inputs": [], "title": "",
-        "lines": [], "contributions": [], "sums": [], "boxes": [], "data": [],
-    }  # fmt: skip
+    frame = {key: list(value) if isinstance(value, list) else value
+             for key, value in FRAME_FIELDS.items()}  # fmt: skip
     frame.update(fields)
     return frame
+
+
+def _as_written(frame: dict[str, object]) -> dict[str, object]:
+    """A frame as the page holds it: without the fields that hold their defaults, and each
+    share without its numbers, which the lines already show."""
+    written = {key: value for key, value in frame.items() if FRAME_FIELDS.get(key, None) != value}
+    contributions = frame["contributions"]
+    assert isinstance(contributions, list)
+    if contributions:
+        written["contributions"] = [
+            {key: c[key] for key in ("input", "chain", "local")} for c in contributions
+        ]
+    return written
+
+
+def page_data(page: str) -> dict[str, object]:
+    """The data of a step-through page as its script reads it: every frame with all of
+    :data:`FRAME_FIELDS` (for tests and other readers of a saved page)."""
+    start = page.index('<script type="application/json" id="frames">')
+    text = page[page.index(">", start) + 1 : page.index("</script>", start)]
+    data: dict[str, object] = json.loads(text)
+    frames = data["frames"]
+    assert isinstance(frames, list)
+    data["frames"] = [{**_frame(), **frame} for frame in frames]
+    return data
 
 
 def _title(words: dict[str, str], forward: bool, update: bool) -> str:
@@ -1063,7 +1100,7 @@ def step_through(
     _count(played, words)
     svg = graph.svg()
     data = {
-        "frames": played,
+        "fields": FRAME_FIELDS,
         "grads": [ids[node] for node in rows.totals],
         "values": [[ids[node], 2 if node in rows.totals else 1] for node in ordered],
         "context": [ids[node] for node in context],
@@ -1074,6 +1111,7 @@ def step_through(
         quiz_data = _quiz(played, asked, rows, names, root_name, quiz_tolerance, words)
         data["quiz"] = quiz_data
         quiz_block = _quiz_script(quiz_data)
+    data["frames"] = [_as_written(frame) for frame in played]  # as the quiz left them
     title = _title(words, forward, bool(updates)).format(root=root_name)
     page_words = {key: html.escape(words[key].format(root=root_name)) for key in _PAGE_WORDS}
     focus = "" if wrt is None else words["focus"].format(wrt=names[wrt], root=root_name)

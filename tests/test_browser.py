@@ -147,8 +147,8 @@ def test_on_a_phone_each_step_frames_its_node_with_its_inputs(graph: str, browse
     for step in range(steps):
         geometry = page.evaluate(
             """() => {
-              const frame = JSON.parse(document.getElementById("frames").textContent)
-                .frames[Number(document.getElementById("slider").value)];
+              const frame = window.chainrulePlayer.frames[
+                Number(document.getElementById("slider").value)];
               const rect = id => {
                 const r = document.getElementById(id).getBoundingClientRect();
                 return [r.left, r.top, r.right, r.bottom];

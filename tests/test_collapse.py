@@ -3,24 +3,20 @@ output), with numbers that are the uncollapsed pass's own."""
 
 from __future__ import annotations
 
-import json
 import random
-import re
 from typing import Any
 
 import pytest
 
 from autograd import Constant, Value, step_through
-from autograd.player import find_groups
+from autograd.player import StepThrough, find_groups, page_data
 from autograd.trace import format_number, graph_nodes
 from nn.layers import MLP, Layer, Neuron
 from nn.losses import mse_loss
 
 
 def _data(page: str) -> dict[str, Any]:
-    match = re.search(r'<script type="application/json" id="frames">(.*?)</script>', page, re.S)
-    assert match is not None
-    return json.loads(match.group(1))  # type: ignore[no-any-return]
+    return page_data(page)
 
 
 def _mlp(sizes: list[int]) -> tuple[MLP, list[Value], Value]:
@@ -77,12 +73,13 @@ def test_every_gradient_on_the_collapsed_page_is_backwards() -> None:
         assert f"dmse_loss/d{name} = {format_number(grad, 4)}" in lines
 
 
-def _shares(page: str, input_id: str) -> list[float]:
+def _shares(player: StepThrough, value: Value) -> list[float]:
+    """The shares the player's backward steps pass to ``value``, in order."""
     return [
-        c["contribution"]
-        for frame in _data(page)["frames"]
-        for c in frame["contributions"]
-        if c["input"] == input_id
+        float(edge.contribution)
+        for frame in player.frames
+        for edge in frame.edges
+        if edge.input is value
     ]
 
 
@@ -93,8 +90,10 @@ def test_the_shares_into_an_input_add_up_as_the_uncollapsed_ones_do() -> None:
     for name in ("x1", "x2", "layers.0.neurons.2"):
         (node,) = [n for n in collapsed.graph.ids if n.label == name]
         (same,) = [n for n in full.graph.ids if n.label == name]
-        boxed = _shares(collapsed.html, collapsed.graph.ids[node])
-        plain = _shares(full.html, full.graph.ids[same])
+        boxed = _shares(collapsed, node)
+        plain = _shares(full, same)
+        shown = [c for f in _data(collapsed.html)["frames"] for c in f["contributions"]]
+        assert len([c for c in shown if c["input"] == collapsed.graph.ids[node]]) == 4
         assert len(boxed) == 4  # one share from each box of the layer above
         total = 0.0
         for share in boxed:
