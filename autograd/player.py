@@ -776,7 +776,7 @@ def _frame(**fields: object) -> dict[str, object]:
 def _as_written(frame: dict[str, object]) -> dict[str, object]:
     """A frame as the page holds it: without the fields that hold their defaults, and each
     share without its numbers, which the lines already show."""
-    written = {key: value for key, value in frame.items() if FRAME_FIELDS.get(key, None) != value}
+    written = {key: value for key, value in frame.items() if FRAME_FIELDS.get(key) != value}
     contributions = frame["contributions"]
     assert isinstance(contributions, list)
     if contributions:
@@ -1099,7 +1099,7 @@ def step_through(
                            groups={g.output: g.locals for g in groups.values()})  # fmt: skip
     _count(played, words)
     svg = graph.svg()
-    data = {
+    data: dict[str, object] = {
         "fields": FRAME_FIELDS,
         "grads": [ids[node] for node in rows.totals],
         "values": [[ids[node], 2 if node in rows.totals else 1] for node in ordered],
