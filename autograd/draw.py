@@ -234,7 +234,7 @@ def draw_grad_rows(
     as a box that stands for the Values inside it (purple, and without its op's circle), with
     an edge straight from each input outside the box it is given, labelled with the
     derivative given, d(box)/d(input); the edge from the k-th has the id of the box and
-    ``g`` and k."""
+    ``g`` and k, and the class ``boxed``."""
     every = graph_nodes(root)
     nodes = every if only is None else [node for node in every if node in only]
     check_drawing(rankdir, precision, nodes, max_nodes)
@@ -288,7 +288,7 @@ def _drawing(
             for index, (source, derivative) in enumerate(groups[node].items()):
                 style = {"style": "dashed"} if isinstance(source, Constant) else {}
                 dot.edge(ids[source], node_id, id=f"{node_id}g{index}", label=format_number(
-                    derivative, precision), **{"class": "input", **style})  # fmt: skip
+                    derivative, precision), **{"class": "input boxed", **style})  # fmt: skip
             continue
         if not node.parents or not drawn.issuperset(node.parents):
             continue

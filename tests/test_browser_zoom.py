@@ -149,3 +149,37 @@ def test_a_collapsed_mlp_steps_with_the_numbers_of_backward(width: int, browser:
     assert grad_row.startswith("grad ")
     assert page.evaluate("window.scrollY") == 0
     assert problems == []
+
+
+def test_editing_an_input_of_a_collapsed_page_recomputes_its_boxes(browser: Any) -> None:
+    model = MLP(2, [3, 1], rng=random.Random(0))
+    x1 = Value(0.5, label="x1")
+    out = model([x1, Value(-1.0, label="x2")])
+    assert isinstance(out, Value)
+    player = step_through(out, collapse=True)
+    twin = MLP(2, [3, 1], rng=random.Random(0))
+    edited = twin([Value(0.7, label="x1"), Value(-1.0, label="x2")])
+    assert isinstance(edited, Value)
+    edited.backward()
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.set_content(player.html)
+    page.click("#live summary")  # 15 fields: the panel opens closed
+    page.fill("input[aria-label='x1']", "0.7")
+    box = "live-" + player.graph.ids[out]
+    texts = page.eval_on_selector_all(f"[id='{box}'] text", "t => t.map(x => x.textContent)")
+    assert texts[-2:] == [f"data {edited.data:.4g}", "grad 1"]
+    (hidden,) = [n for n in player.graph.ids if n.label == "layers.0.neurons.0"]
+    (twin_hidden,) = [twin.layers[0].neurons[0]]
+    row = page.eval_on_selector_all(
+        f"[id='live-{player.graph.ids[hidden]}'] text", "t => t.map(x => x.textContent)"
+    )
+    assert row[-2] == f"data {twin_hidden([0.7, -1.0]).data:.4g}"
+    # the box's derivative is not the program's: its edges show none rather than a stale one
+    labels = page.eval_on_selector_all(
+        "svg:not([style*='none']) g.boxed text", "t => t.map(x => x.textContent)"
+    )
+    assert labels
+    assert set(labels) == {""}
+    assert problems == []

@@ -132,6 +132,10 @@
     copy.querySelectorAll("g").forEach(function (group) {
       STATES.forEach(function (name) { group.classList.remove(name); });
     });
+    // The edges into a box that stands for several values (a collapsed graph's) carry
+    // the box's derivative, which this program does not give: they show none while edited,
+    // rather than the recorded one.
+    copy.querySelectorAll("g.boxed text").forEach(function (label) { label.textContent = ""; });
     rows = page.ids.map(function (id, i) {
       var group = byId[id];
       if (!group) { return null; }
