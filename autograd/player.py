@@ -920,18 +920,18 @@ def step_through(
     # --- forward: the leaves (and a focus's other inputs), then each op node in order
     if forward:
         starts = [node for node in ordered if node not in shown_expanded]
-        given = set(starts) | {n for n in absorbed if not n.parents}  # a box's weights too
+        # the leaves drawn, then each box's (its weights), box by box
+        given = [n for n in starts if n.label] + [
+            m for node in expanded if node in groups for m in groups[node].members
+            if m.label and not m.parents
+        ]  # fmt: skip
         played.append(
             _frame(
                 phase="forward",
                 node="" if wrt is None else ids[wrt],  # a focus starts at the Value followed
                 inputs=[ids[node] for node in starts],
                 title=words["forward_start"],
-                lines=[
-                    f"{names[n]} = {data_rows.write(n.data)}"
-                    for n in nodes
-                    if n.label and n in given
-                ],
+                lines=[f"{names[n]} = {data_rows.write(n.data)}" for n in given],
                 boxes=[[ids[n], "", "blank"] for n in ordered if _has_grad(n, wrt, context)],
                 data=data_rows.frame(
                     [(n, data_rows.write(n.data)) for n in starts],
@@ -962,12 +962,9 @@ def step_through(
     grad_nodes = [node for node in ordered if _has_grad(node, wrt, context)]
     rows = _GradRows(grad_nodes, ids, precision)
     if wrt is None:
-        parameters = [
-            n
-            for n in nodes
-            if not n.parents and n.label and n is not root
-            and (n in rows.totals or (n in absorbed and not isinstance(n, Constant)))
-        ]  # fmt: skip
+        # Those drawn, then each box's, box by box in the order of their forward steps.
+        parameters = [n for n in grad_nodes if not n.parents and n.label and n is not root]
+        parameters += [w for node in expanded if node in groups for w in groups[node].parameters]
     else:
         parameters = [wrt] if wrt is not root else []
     drawn_parameters = [n for n in parameters if n in rows.totals]  # a box's own are not asked
