@@ -432,12 +432,15 @@ LIVE_TEXTS: dict[str, dict[str, str]] = {
 _LIVE_SCRIPT = resources.files("autograd").joinpath("templates/live.js").read_text("utf-8")
 
 
-def _live_script(root: Value, precision: int, lang: str) -> str:
+def _live_script(root: Value, precision: int, lang: str, groups: Sequence[_Group] = ()) -> str:
     """The page's live-values script: the runtime, the graph's program with the rules it uses
     (:mod:`autograd.javascript`) and ``templates/live.js``, which gives every leaf that is not
     a number operand (a weight, a named input) a field labelled with its name. Made before the
-    pass runs, so each sum starts where the pass starts it."""
+    pass runs, so each sum starts where the pass starts it. Each of ``groups`` (a collapsed
+    graph's boxes) is given by its output's, its members' and its inputs' positions, from which
+    the page works out the box's derivative for each input as :class:`_Group` does."""
     nodes, data = program(root)
+    position = {node: index for index, node in enumerate(nodes)}
     names = node_names(nodes, precision)
     ids = node_ids(nodes)
     fields = [
@@ -450,6 +453,14 @@ def _live_script(root: Value, precision: int, lang: str) -> str:
         "fields": fields,
         "precision": precision,
         "words": LIVE_TEXTS[lang],
+        "boxes": [
+            {
+                "output": position[group.output],
+                "members": [position[m] for m in group.members],
+                "inputs": [position[x] for x in group.inputs],
+            }
+            for group in groups
+        ],
     }
     try:
         rules = rules_script({key: rule for rule, key in rules_of(nodes).items()})
@@ -892,7 +903,7 @@ def step_through(
             )
         groups = find_groups(nodes, _group_outputs(collapse, nodes))
     absorbed = {m: g.output for g in groups.values() for m in g.members if m is not g.output}
-    live = _live_script(root, precision, lang)
+    live = _live_script(root, precision, lang, list(groups.values()))
     names = node_names(nodes, precision)
     all_ids = node_ids(nodes)
     if wrt is None:
