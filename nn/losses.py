@@ -11,6 +11,7 @@ from __future__ import annotations
 import numbers
 import operator
 from collections.abc import Sequence
+from typing import cast
 
 from autograd import Value
 from autograd.value import as_float, number_text
@@ -44,7 +45,10 @@ def _amount(x: object, what: str) -> str:
 
 def _is_single(x: object) -> bool:
     """Whether ``x`` is one prediction or target (a Value or a real number, as a 0-dim tensor)."""
-    return isinstance(x, (Value, numbers.Real))
+    cls = x.__class__
+    if cls is list or cls is tuple:  # the common cases first: an ABC check costs more
+        return False
+    return cls is Value or cls is float or isinstance(x, (Value, numbers.Real))
 
 
 def _prediction(x: object, index: int, who: str) -> Value:
@@ -61,7 +65,7 @@ def _prediction(x: object, index: int, who: str) -> Value:
 def _target(x: object, index: int, who: str) -> Value | float:
     """Target ``index``: a Value as it is, a real number as a float (a bool as 1.0 or 0.0, as
     PyTorch promotes a bool tensor)."""
-    if isinstance(x, Value):
+    if x.__class__ is float or isinstance(x, Value):
         return x
     if isinstance(x, bool):
         return float(x)
@@ -70,11 +74,8 @@ def _target(x: object, index: int, who: str) -> Value | float:
     return as_float(x, f"{who}: target {index}")
 
 
-def _pairs(predictions: object, targets: object, who: str) -> tuple[list[Value], list[Number]]:
-    """The predictions as Values and the targets as Values or floats, checked: one prediction
-    and one target, or two lists (or tuples) of them of the same, non-zero length."""
-    if _is_single(predictions) and _is_single(targets):
-        return [_prediction(predictions, 0, who)], [_target(targets, 0, who)]
+def _check_sequences(predictions: object, targets: object, who: str) -> None:
+    """Raises unless both are sequences of predictions and targets (not one of each kind)."""
     if _is_single(predictions) or _is_single(targets):
         raise ValueError(
             f"{who} takes one prediction and one target, or two lists of the same length; got "
@@ -86,8 +87,18 @@ def _pairs(predictions: object, targets: object, who: str) -> tuple[list[Value],
                 f"{who} takes a list of {name} (Values or real numbers), or a single one, got "
                 f"{_given(given)}"
             )
-    assert isinstance(predictions, Sequence)
-    assert isinstance(targets, Sequence)
+
+
+def _pairs(
+    predictions: object, targets: object, who: str
+) -> tuple[Sequence[Value], Sequence[Number]]:
+    """The predictions as Values and the targets as Values or floats, checked: one prediction
+    and one target, or two lists (or tuples) of them of the same, non-zero length."""
+    if predictions.__class__ is not list or targets.__class__ is not list:  # else: two lists
+        if _is_single(predictions) and _is_single(targets):
+            return [_prediction(predictions, 0, who)], [_target(targets, 0, who)]
+        _check_sequences(predictions, targets, who)
+    predictions, targets = cast("Sequence[object]", predictions), cast("Sequence[object]", targets)
     if len(predictions) != len(targets):
         raise ValueError(
             f"{who} needs as many targets as predictions, got {len(predictions)} predictions "
@@ -95,6 +106,15 @@ def _pairs(predictions: object, targets: object, who: str) -> tuple[list[Value],
         )
     if not predictions:
         raise ValueError(f"{who} needs at least one prediction, got none")
+    for p in predictions:  # plain loops: Values and floats, the common case, need no copy
+        if p.__class__ is not Value:
+            break
+    else:
+        for t in targets:
+            if t.__class__ is not float:
+                break
+        else:
+            return predictions, targets  # type: ignore[return-value]
     return (
         [_prediction(p, i, who) for i, p in enumerate(predictions)],
         [_target(t, i, who) for i, t in enumerate(targets)],
@@ -117,14 +137,15 @@ def half_squared_error(prediction: Number, target: Number) -> Value:
         >>> half_squared_error(Value(0.75), 0.5).data
         0.03125
     """
-    if not (_is_single(prediction) and _is_single(target)):
-        raise TypeError(
-            "half_squared_error takes one prediction and one target, each a Value or a real "
-            f"number (for lists, use mse_loss), got {_given(prediction)} and {_given(target)}"
-        )
-    difference = _prediction(prediction, 0, "half_squared_error") - _target(
-        target, 0, "half_squared_error"
-    )
+    if prediction.__class__ is not Value or target.__class__ is not float:  # else: both fine
+        if not (_is_single(prediction) and _is_single(target)):
+            raise TypeError(
+                "half_squared_error takes one prediction and one target, each a Value or a real "
+                f"number (for lists, use mse_loss), got {_given(prediction)} and {_given(target)}"
+            )
+        prediction = _prediction(prediction, 0, "half_squared_error")
+        target = _target(target, 0, "half_squared_error")
+    difference = prediction - target
     return _named(0.5 * difference**2, "half_squared_error")
 
 
