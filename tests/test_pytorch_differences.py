@@ -4,7 +4,9 @@ losses, each claim beside what torch float64 does."""
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -199,3 +201,15 @@ def test_binary_cross_entropy_at_the_clamp_has_the_formulas_gradient_not_torchs(
     assert loss.data == t_loss.item() == 100.0
     assert p.grad == 0.0  # the clamped log is constant there
     assert t_p.grad.item() == pytest.approx(-1e12, rel=1e-8)  # torch divides by max(p (1 - p), 1e-12)
+
+
+def test_every_test_the_differences_table_names_exists() -> None:
+    root = Path(__file__).resolve().parent.parent
+    page = (root / "docs" / "explanations" / "pytorch.md").read_text(encoding="utf-8")
+    table = page[page.index("## What remains different") :]
+    named = re.findall(r"`(?:tests/(test_\w+\.py))?::(test_\w+)`", table)
+    assert len(named) >= 10
+    current = ""
+    for file, test in named:
+        current = file or current
+        assert f"def {test}(" in (root / "tests" / current).read_text(encoding="utf-8"), test
