@@ -67,7 +67,7 @@ def test_a_drawing_with_such_labels_saves_as_every_format(tmp_path: Path) -> Non
 
 
 def test_a_long_name_is_cut_with_an_ellipsis_and_whole_in_a_tooltip(renderer: str) -> None:
-    long = "layers.0.neurons.3.w.0 <b>&amp; \\N \"quoted\" " + "x" * 60 + "\x1b end"
+    long = 'layers.0.neurons.3.w.0 <b>&amp; \\N "quoted" ' + "x" * 60 + "\x1b end"
     whole = long.replace("\x1b", r"\x1b")
     short = Value(1.0, label="s" * 40)  # 40 characters: shown whole, no tooltip
     graph = draw(Value(2.0, label=long) * short)

@@ -324,8 +324,8 @@ def test_half_squared_error_takes_one_prediction_and_one_target(given: object) -
 
 
 @pytest.mark.parametrize(("label", "shown"), [
-    (0, "int 0"), (2.0, "float 2.0"), (math.nan, "float nan"), (10**40, "int (an int of 41 digits)"),
-    (Value(1.0), "Value"),
+    (0, "int 0"), (2.0, "float 2.0"), (math.nan, "float nan"),
+    (10**40, "int (an int of 41 digits)"), (Value(1.0), "Value"),
 ])  # fmt: skip
 def test_hinge_labels_other_than_plus_or_minus_one_are_named_briefly(
     label: object, shown: str
