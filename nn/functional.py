@@ -11,9 +11,11 @@ whose max is a constant, so the gradient is softmax's: d log_softmax_i / dz_k = 
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Sequence
 
 from autograd import Value
+from autograd.value import as_float, number_text
 
 Number = Value | float
 
@@ -23,7 +25,19 @@ def _logits(logits: Sequence[Number], who: str) -> list[Value]:
         raise TypeError(f"{who} takes a list of logits, got {type(logits).__name__}")
     if not logits:
         raise ValueError(f"{who} needs at least one logit, got none")
-    return [z if isinstance(z, Value) else Value(z) for z in logits]
+    return [z if z.__class__ is Value else _logit(z, index, who) for index, z in enumerate(logits)]
+
+
+def _logit(z: object, index: int, who: str) -> Value:
+    """Logit ``index`` as a Value: a Value as it is, a real number (not a bool) as a leaf."""
+    if isinstance(z, Value):
+        return z
+    if isinstance(z, bool) or not isinstance(z, numbers.Real):
+        raise TypeError(
+            f"{who}: logit {index} must be a Value or a real number, got {type(z).__name__} "
+            f"{number_text(z)[:60]}"
+        )
+    return Value(as_float(z, f"{who}: logit {index}"))
 
 
 def _shifted(logits: list[Value]) -> tuple[list[Value], list[Value], Value]:

@@ -260,7 +260,9 @@ def test_empty_or_non_list_logits_are_refused(function: Any) -> None:
 
 
 def test_a_logit_that_is_not_a_number_is_refused() -> None:
-    with pytest.raises(TypeError, match=r"must be a real number.*str"):
+    with pytest.raises(
+        TypeError, match="softmax: logit 1 must be a Value or a real number, got str"
+    ):
         softmax([Value(1.0), "2"])  # type: ignore[list-item]
 
 
@@ -383,3 +385,33 @@ def test_one_prediction_and_one_target_match_torchs_zero_dim_tensors(
         assert (math.isnan(got) and math.isnan(want)) or got == pytest.approx(want, rel=1e-14)
     assert loss.label == name
     assert ours([leaf], [target]).data.hex() == loss.data.hex()  # the same as a list of one
+
+
+@pytest.mark.parametrize("function", [softmax, log_softmax, cross_entropy])
+@pytest.mark.parametrize(("logits", "error", "message"), [
+    ([1.0, True], TypeError, "logit 1 must be a Value or a real number, got bool True"),
+    ([1.0, None], TypeError, "logit 1 must be a Value or a real number, got NoneType None"),
+    ([[1.0], 2.0], TypeError, r"logit 0 must be a Value or a real number, got list \[1.0\]"),
+    ([1.0, 10**400], OverflowError, r"logit 1 \(an int of 401 digits\) is too large"),
+    ({1.0: 2.0}, TypeError, "NAME takes a list of logits, got dict"),
+    ((z for z in [1.0]), TypeError, "NAME takes a list of logits, got generator"),
+])  # fmt: skip
+def test_bad_logits_name_the_function_the_logit_and_what_it_is(
+    function: Any, logits: object, error: type, message: str
+) -> None:
+    arguments = (0,) if function is cross_entropy else ()
+    name = function.__name__
+    expected = message.replace("NAME", name) if "NAME" in message else f"{name}: {message}"
+    with pytest.raises(error, match=expected):
+        function(logits, *arguments)
+
+
+@pytest.mark.parametrize("function", ["softmax", "log_softmax"])
+def test_a_nan_logit_gives_nan_as_torch(function: str) -> None:
+    torch = _torch()
+    ours = [
+        v.data for v in {"softmax": softmax, "log_softmax": log_softmax}[function]([1.0, math.nan])
+    ]
+    theirs = getattr(torch, function)(torch.tensor([1.0, math.nan], dtype=torch.float64), dim=0)
+    assert all(math.isnan(a) for a in ours)
+    assert all(math.isnan(b) for b in theirs.tolist())
