@@ -25,19 +25,25 @@ def _logits(logits: Sequence[Number], who: str) -> list[Value]:
         raise TypeError(f"{who} takes a list of logits, got {type(logits).__name__}")
     if not logits:
         raise ValueError(f"{who} needs at least one logit, got none")
-    return [z if z.__class__ is Value else _logit(z, index, who) for index, z in enumerate(logits)]
+    return [
+        z if z.__class__ is Value else input_value(z, "logit", i, who) for i, z in enumerate(logits)
+    ]
 
 
-def _logit(z: object, index: int, who: str) -> Value:
-    """Logit ``index`` as a Value: a Value as it is, a real number (not a bool) as a leaf."""
-    if isinstance(z, Value):
-        return z
-    if isinstance(z, bool) or not isinstance(z, numbers.Real):
-        raise TypeError(
-            f"{who}: logit {index} must be a Value or a real number, got {type(z).__name__} "
-            f"{number_text(z)[:60]}"
-        )
-    return Value(as_float(z, f"{who}: logit {index}"))
+def given(x: object) -> str:
+    """What was given, for a message: its type and a short repr (a huge int by its size)."""
+    text = number_text(x)
+    return f"{type(x).__name__} {text[:60]}{'...' if len(text) > 60 else ''}"
+
+
+def input_value(x: object, what: str, index: int, who: str) -> Value:
+    """Input ``index`` of ``who`` (a ``what``: a logit, a prediction) as a Value: a Value as it
+    is, a real number (not a bool) as a new leaf; a TypeError naming all four otherwise."""
+    if isinstance(x, Value):
+        return x
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise TypeError(f"{who}: {what} {index} must be a Value or a real number, got {given(x)}")
+    return Value(as_float(x, f"{who}: {what} {index}"))
 
 
 def _shifted(logits: list[Value]) -> tuple[list[Value], list[Value], Value]:

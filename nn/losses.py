@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from typing import cast
 
 from autograd import Value
-from autograd.value import as_float, number_text
-from nn.functional import shifted_and_log_total
+from autograd.value import as_float
+from nn.functional import given, input_value, shifted_and_log_total
 
 Number = Value | float
 Numbers = Sequence[Number] | Number
@@ -27,12 +27,6 @@ def _named(loss: Value, name: str) -> Value:
     first, which for an op's result costs more than the one store of the label."""
     loss.label = name
     return loss
-
-
-def _given(x: object) -> str:
-    """What was given, for a message: its type and a short repr (a huge int by its size)."""
-    text = number_text(x)
-    return f"{type(x).__name__} {text[:60]}{'...' if len(text) > 60 else ''}"
 
 
 def _amount(x: object, what: str) -> str:
@@ -51,17 +45,6 @@ def _is_single(x: object) -> bool:
     return cls is Value or cls is float or isinstance(x, (Value, numbers.Real))
 
 
-def _prediction(x: object, index: int, who: str) -> Value:
-    """Prediction ``index`` as a Value: a Value as it is, a real number (not a bool) as a leaf."""
-    if isinstance(x, Value):
-        return x
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise TypeError(
-            f"{who}: prediction {index} must be a Value or a real number, got {_given(x)}"
-        )
-    return Value(as_float(x, f"{who}: prediction {index}"))
-
-
 def _target(x: object, index: int, who: str) -> Value | float:
     """Target ``index``: a Value as it is, a real number as a float (a bool as 1.0 or 0.0, as
     PyTorch promotes a bool tensor)."""
@@ -70,7 +53,7 @@ def _target(x: object, index: int, who: str) -> Value | float:
     if isinstance(x, bool):
         return float(x)
     if not isinstance(x, numbers.Real):
-        raise TypeError(f"{who}: target {index} must be a Value or a real number, got {_given(x)}")
+        raise TypeError(f"{who}: target {index} must be a Value or a real number, got {given(x)}")
     return as_float(x, f"{who}: target {index}")
 
 
@@ -81,11 +64,11 @@ def _check_sequences(predictions: object, targets: object, who: str) -> None:
             f"{who} takes one prediction and one target, or two lists of the same length; got "
             f"{_amount(predictions, 'prediction')} and {_amount(targets, 'target')}"
         )
-    for name, given in (("predictions", predictions), ("targets", targets)):
-        if not isinstance(given, Sequence) or isinstance(given, (str, bytes)):
+    for name, inputs in (("predictions", predictions), ("targets", targets)):
+        if not isinstance(inputs, Sequence) or isinstance(inputs, (str, bytes)):
             raise TypeError(
                 f"{who} takes a list of {name} (Values or real numbers), or a single one, got "
-                f"{_given(given)}"
+                f"{given(inputs)}"
             )
 
 
@@ -96,7 +79,7 @@ def _pairs(
     and one target, or two lists (or tuples) of them of the same, non-zero length."""
     if predictions.__class__ is not list or targets.__class__ is not list:  # else: two lists
         if _is_single(predictions) and _is_single(targets):
-            return [_prediction(predictions, 0, who)], [_target(targets, 0, who)]
+            return [input_value(predictions, "prediction", 0, who)], [_target(targets, 0, who)]
         _check_sequences(predictions, targets, who)
     predictions, targets = cast("Sequence[object]", predictions), cast("Sequence[object]", targets)
     if len(predictions) != len(targets):
@@ -116,7 +99,7 @@ def _pairs(
         else:
             return predictions, targets  # type: ignore[return-value]
     return (
-        [_prediction(p, i, who) for i, p in enumerate(predictions)],
+        [input_value(p, "prediction", i, who) for i, p in enumerate(predictions)],
         [_target(t, i, who) for i, t in enumerate(targets)],
     )
 
@@ -141,9 +124,9 @@ def half_squared_error(prediction: Number, target: Number) -> Value:
         if not (_is_single(prediction) and _is_single(target)):
             raise TypeError(
                 "half_squared_error takes one prediction and one target, each a Value or a real "
-                f"number (for lists, use mse_loss), got {_given(prediction)} and {_given(target)}"
+                f"number (for lists, use mse_loss), got {given(prediction)} and {given(target)}"
             )
-        prediction = _prediction(prediction, 0, "half_squared_error")
+        prediction = input_value(prediction, "prediction", 0, "half_squared_error")
         target = _target(target, 0, "half_squared_error")
     difference = prediction - target
     return _named(0.5 * difference**2, "half_squared_error")
@@ -169,7 +152,7 @@ def hinge_loss(scores: Numbers, labels: Sequence[int] | int) -> Value:
     values, wanted = _pairs(scores, labels, "hinge_loss")
     for label in [labels] if _is_single(labels) else labels:  # type: ignore[union-attr]
         if isinstance(label, Value) or label not in (-1, 1):
-            raise ValueError(f"hinge_loss labels must be -1 or 1, got {_given(label)}")
+            raise ValueError(f"hinge_loss labels must be -1 or 1, got {given(label)}")
     terms = [(1 - label * score).relu() for score, label in zip(values, wanted)]
     return _named(_mean(terms), "hinge_loss")
 
