@@ -30,7 +30,13 @@ OP_SYMBOLS = {"add": "+", "sub": "−", "mul": "×", "div": "÷", "pow": "^", "n
 """How an op is written in its circle; other ops are written by name."""
 
 # Fill colours that tell kinds of node apart.
-COLOURS = {"root": "#fde68a", "parameter": "#bfdbfe", "leaf": "#e5e7eb", "constant": "#ffffff"}
+COLOURS = {
+    "root": "#fde68a",
+    "parameter": "#bfdbfe",
+    "leaf": "#e5e7eb",
+    "constant": "#ffffff",
+    "group": "#ede9fe",
+}
 HIGHLIGHT = "#dc2626"
 DEFAULT_MAX_NODES = 10_000
 PNG_DISPLAY_MAX_VALUES = 120
@@ -256,6 +262,7 @@ def draw_grad_rows(
     rankdir: str = "LR",
     precision: int = 4,
     max_nodes: int = DEFAULT_MAX_NODES,
+    groups: Mapping[Value, Mapping[Value, float]] | None = None,
 ) -> Graph:
     """The drawing of :func:`draw`, with local derivatives on the edges, for a page that
     writes the grads itself (:func:`autograd.step_through`): each Value in ``grad_texts`` has
@@ -265,13 +272,17 @@ def draw_grad_rows(
     cell a text of its own (``data`` and its number otherwise).
 
     ``only`` draws only those Values of the graph (each op whose output and inputs are all
-    among them), named and numbered as in the whole graph."""
+    among them), named and numbered as in the whole graph. ``groups`` draws each of its Values
+    as a box that stands for the Values inside it (purple, and without its op's circle), with
+    an edge straight from each input outside the box it is given, labelled with the
+    derivative given, d(box)/d(input); the edge from the k-th has the id of the box and
+    ``g`` and k, and the class ``boxed``."""
     every = graph_nodes(root)
     nodes = every if only is None else [node for node in every if node in only]
     check_drawing(rankdir, precision, nodes, max_nodes)
     spacing = {"ranksep": "0.35", "nodesep": "0.15"}  # compact: a phone shows more of it
     return _drawing(root, nodes, rankdir, "local", set(), grad_texts, True, precision, spacing,
-                    every, data_texts or {})  # fmt: skip
+                    every, data_texts or {}, groups or {})  # fmt: skip
 
 
 def _drawing(
@@ -286,6 +297,7 @@ def _drawing(
     spacing: dict[str, str],
     every: list[Value] | None = None,
     data_texts: Mapping[Value, str] | None = None,
+    groups: Mapping[Value, Mapping[Value, float]] | None = None,
 ) -> Graph:
     """Draws ``nodes``, named and numbered by their places in ``every`` (``nodes`` itself
     by default), each op whose inputs are all drawn."""
@@ -299,9 +311,10 @@ def _drawing(
         node_attr={"fontname": "Helvetica", "fontsize": "11"},
         edge_attr={"fontname": "Helvetica", "fontsize": "10", "color": "#4b5563"},
     )
+    groups = groups or {}
     for node in nodes:
         node_id = ids[node]
-        kind = _kind(node, root)
+        kind = "group" if node in groups and node is not root else _kind(node, root)
         label = _value_label(
             names[node],
             node,
@@ -319,6 +332,12 @@ def _drawing(
             else {"class": f"value {kind}", "tooltip": tooltip}
         )
         dot.node(node_id, label=label, shape="plain", id=node_id, **extra)
+        if node in groups:
+            for index, (source, derivative) in enumerate(groups[node].items()):
+                style = {"style": "dashed"} if isinstance(source, Constant) else {}
+                dot.edge(ids[source], node_id, id=f"{node_id}g{index}", label=format_number(
+                    derivative, precision), **{"class": "input boxed", **style})  # fmt: skip
+            continue
         if not node.parents or not drawn.issuperset(node.parents):
             continue
         op_id = f"{node_id}op"

@@ -21,7 +21,7 @@ import json
 import math
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
@@ -38,7 +38,7 @@ from autograd.draw import (
     node_ids,
 )
 from autograd.files import write_atomically
-from autograd.graph import Frame, nodes_on_paths, start_as_backward
+from autograd.graph import EdgeStep, Frame, nodes_on_paths, start_as_backward
 from autograd.javascript import (
     TranslationError,
     checked_for_html,
@@ -81,6 +81,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "speed": "Speed",
         "speed_hint": "How fast Play steps",
         "slider": "step",
+        "zoom": "Zoom",
+        "zoom_in_hint": "Zoom in (+)",
+        "zoom_out_hint": "Zoom out (-)",
+        "zoom_fit": "Fit",
+        "zoom_fit_hint": "Show the whole graph (0); drag to pan, ctrl and the wheel to zoom",
         "counter_forward": "forward {step} of {last}",
         "counter_backward": "backward {step} of {last}",
         "counter_update": "update {step} of {last}",
@@ -99,6 +104,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "where": "where",
         "forward_start": "Forward pass: the values the graph starts from.",
         "forward_node": "{node} ({op}): its value, computed from its inputs.",
+        "forward_group": "{node}, a box of {count} values: each computed from its inputs, "
+        "the box's value last.",
+        "group": "{node}, a box of {count} values: its gradient {grad} is complete; the values "
+        "inside pass a share to each input of the box (the local derivative of the box is the "
+        "sum over the paths inside it), and its parameters' gradients are complete.",
         "start": "Backward pass: the gradient of {root} with respect to itself is 1.",
         "node": "{node} ({op}): its gradient {grad} is complete; it passes a share to each input.",
         "done": "Done: every gradient is complete.",
@@ -135,6 +145,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "speed": "速度",
         "speed_hint": "自动播放的快慢",
         "slider": "步骤",
+        "zoom": "缩放",
+        "zoom_in_hint": "放大（+ 键）",
+        "zoom_out_hint": "缩小（- 键）",
+        "zoom_fit": "全图",
+        "zoom_fit_hint": "显示整张图（0 键）；拖动可平移，按住 Ctrl 滚动滚轮可缩放",
         "counter_forward": "正向传播：第 {step} 步，共 {last} 步",
         "counter_backward": "反向传播：第 {step} 步，共 {last} 步",
         "counter_update": "参数更新：第 {step} 步，共 {last} 步",
@@ -152,6 +167,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "where": "其中",
         "forward_start": "正向传播：计算图的起点已有各自的值。",
         "forward_node": "{node}（{op}）：由它的输入算出它的值。",
+        "forward_group": "{node}，一个含 {count} 个值的方框：方框里的值各由其输入算出，"
+        "最后是方框的值。",
+        "group": "{node}，一个含 {count} 个值的方框：梯度 {grad} 已经算完；方框里的值分一份给方框的"
+        "每个输入（方框的局部导数是方框内各条路径之和），方框里各参数的梯度也都算完了。",
         "start": "反向传播：{root} 对自身的梯度是 1。",
         "node": "{node}（{op}）：梯度 {grad} 已经算完，现在分一份给它的每个输入。",
         "done": "完成：所有梯度都已算出。",
@@ -178,7 +197,8 @@ LANGUAGES = tuple(TEXTS)
 
 _ARROW = " → "
 _PAGE_WORDS = ("previous", "previous_hint", "play", "play_hint", "next", "next_hint", "speed",
-               "speed_hint", "slider", "graph", "key", "help")  # fmt: skip
+               "speed_hint", "slider", "graph", "key", "help", "zoom", "zoom_in_hint",
+               "zoom_out_hint", "zoom_fit", "zoom_fit_hint")  # fmt: skip
 """The words written into the page's HTML; the others are the frames' and the script's."""
 
 
@@ -191,13 +211,19 @@ def _script_safe_json(data: object) -> str:
 
 _REPEATED = re.compile(r"<!--[^>]*-->\n|<title>[^<]*</title>\n")
 _FONT = re.compile(r'(<text [^>]*?) font-family="[^"]*"')
+_DEFAULTS = re.compile(r' (?:text-anchor="start"|font-size="11.00"|stroke="transparent")')
+_EDGE_COLOUR = re.compile(r'(<path fill="none"|<polygon) (?:fill="#4b5563" )?stroke="#4b5563"')
 """What Graphviz writes on every node that the page does without: a comment and a title naming
-the node by its id. (:data:`_FONT` is each text's font, which the page's style gives once.)"""
+the node by its id. (:data:`_FONT` is each text's font, :data:`_DEFAULTS` the start anchor, the
+size of a box's text and the transparent outline of a box's cells, and :data:`_EDGE_COLOUR`
+every edge's colour, which the page's style gives once or SVG takes by default.)"""
 
 
 def compact_svg(svg: str) -> str:
-    """The SVG without :data:`_REPEATED`: a third smaller, and the same picture."""
-    return _FONT.sub(r"\1", _REPEATED.sub("", svg[svg.index("<svg") :]))
+    """The SVG without :data:`_REPEATED`, :data:`_FONT`, :data:`_DEFAULTS` and
+    :data:`_EDGE_COLOUR`: half the size, and the same picture under the page's style."""
+    svg = _REPEATED.sub("", svg[svg.index("<svg") :])
+    return _EDGE_COLOUR.sub(r"\1", _DEFAULTS.sub("", _FONT.sub(r"\1", svg)))
 
 
 def _number(x: float) -> float | str:
@@ -284,6 +310,94 @@ class _GradRows:
         return f"{_sum_text(terms, self.precision)} = {total}" if len(terms) > 1 else total
 
 
+# --- collapse: one box for each group of Values, named by its output ----------------------------
+
+
+class _Group:
+    """The Values one box stands for: ``output``, and every Value it absorbed (each of whose
+    consumers is in the group); ``inputs`` are the Values outside that its members read, in
+    the order first read; ``locals`` is d(output)/d(input) for each, the sum over the paths
+    inside the group of the products of their local derivatives."""
+
+    def __init__(self, output: Value, members: list[Value]) -> None:
+        self.output = output
+        self.members = members
+        inside = set(members)
+        self.inputs = list(
+            dict.fromkeys(p for member in members for p in member.parents if p not in inside)
+        )
+        adjoint: dict[Value, float] = {output: 1.0}
+        self.locals: dict[Value, float] = dict.fromkeys(self.inputs, 0.0)
+        for member in reversed(members):  # the chain rule inside the group, from its output
+            upstream = adjoint.get(member, 0.0)
+            for parent, local in zip(member.parents, member.local_grads):
+                into = self.locals if parent not in inside else adjoint
+                into[parent] = into.get(parent, 0.0) + float(local) * upstream
+
+    @property
+    def parameters(self) -> list[Value]:
+        """The labelled leaves inside the group that take a gradient (its weights)."""
+        return [
+            m for m in self.members if not m.parents and m.label and not isinstance(m, Constant)
+        ]
+
+
+def _group_outputs(collapse: object, nodes: list[Value]) -> set[Value]:
+    """The Values that name groups: ``collapse=True`` every labelled Value made by an op, else
+    the Values listed, each checked to be a Value made by an op in the graph."""
+    if collapse is True:
+        return {node for node in nodes if node.parents and node.label}
+    if isinstance(collapse, (str, bytes)) or not isinstance(collapse, Iterable):
+        raise TypeError(
+            f"collapse must be True, False or a list of the Values that name the boxes, got "
+            f"{collapse!r}"
+        )
+    outputs = list(collapse)
+    if not outputs:
+        raise ValueError("collapse lists no Value; give True, or the Values that name the boxes")
+    in_graph = set(nodes)
+    for value in outputs:
+        if not isinstance(value, Value):
+            raise TypeError(
+                f"collapse must list Values of the graph, got an item of type "
+                f"{type(value).__name__!r}"
+            )
+        if value not in in_graph:
+            raise ValueError(f"collapse lists {describe(value)}, which is not in the graph")
+        if not value.parents:
+            raise ValueError(
+                f"collapse lists {describe(value)}, a leaf: a box is named by a Value made by "
+                "an op, and holds that op and the Values only it uses"
+            )
+    return set(outputs)
+
+
+def find_groups(nodes: list[Value], outputs: set[Value]) -> dict[Value, _Group]:
+    """The group of each Value of ``outputs`` (``nodes`` in topological order): the output,
+    and every Value whose consumers (within ``nodes``) are all in that group, which stops at
+    another group's output. A Value read by two groups, or by a Value outside any, stays
+    outside: so a neuron's box holds its weights, bias, products and sums, and the inputs it
+    shares with the other neurons of its layer stay outside it."""
+    consumers: dict[Value, list[Value]] = {node: [] for node in nodes}
+    for node in nodes:
+        for parent in node.parents:
+            consumers[parent].append(node)
+    owner: dict[Value, Value] = {}
+    for node in reversed(nodes):  # every consumer of a Value comes before it
+        if node in outputs:
+            owner[node] = node
+            continue
+        users = consumers[node]
+        first = owner.get(users[0]) if users else None
+        if first is not None and all(owner.get(user) is first for user in users):
+            owner[node] = first
+    members: dict[Value, list[Value]] = {output: [] for output in outputs}
+    for node in nodes:
+        if node in owner:
+            members[owner[node]].append(node)
+    return {output: _Group(output, members[output]) for output in nodes if output in outputs}
+
+
 # --- live values: the page recomputes every value and gradient when a leaf is edited -----------
 
 LIVE_TEXTS: dict[str, dict[str, str]] = {
@@ -318,12 +432,15 @@ LIVE_TEXTS: dict[str, dict[str, str]] = {
 _LIVE_SCRIPT = resources.files("autograd").joinpath("templates/live.js").read_text("utf-8")
 
 
-def _live_script(root: Value, precision: int, lang: str) -> str:
+def _live_script(root: Value, precision: int, lang: str, groups: Sequence[_Group] = ()) -> str:
     """The page's live-values script: the runtime, the graph's program with the rules it uses
     (:mod:`autograd.javascript`) and ``templates/live.js``, which gives every leaf that is not
     a number operand (a weight, a named input) a field labelled with its name. Made before the
-    pass runs, so each sum starts where the pass starts it."""
+    pass runs, so each sum starts where the pass starts it. Each of ``groups`` (a collapsed
+    graph's boxes) is given by its output's, its members' and its inputs' positions, from which
+    the page works out the box's derivative for each input as :class:`_Group` does."""
     nodes, data = program(root)
+    position = {node: index for index, node in enumerate(nodes)}
     names = node_names(nodes, precision)
     ids = node_ids(nodes)
     fields = [
@@ -336,6 +453,14 @@ def _live_script(root: Value, precision: int, lang: str) -> str:
         "fields": fields,
         "precision": precision,
         "words": LIVE_TEXTS[lang],
+        "boxes": [
+            {
+                "output": position[group.output],
+                "members": [position[m] for m in group.members],
+                "inputs": [position[x] for x in group.inputs],
+            }
+            for group in groups
+        ],
     }
     try:
         rules = rules_script({key: rule for rule, key in rules_of(nodes).items()})
@@ -643,14 +768,45 @@ class _DataRows:
         return rows
 
 
+FRAME_FIELDS: dict[str, object] = {
+    "phase": "", "node": "", "op": "", "edges": [], "inputs": [], "title": "",
+    "lines": [], "contributions": [], "sums": [], "boxes": [], "data": [],
+}  # fmt: skip
+"""Every field of a page frame the script reads, with the value it has unless given: the page
+leaves out each field that has it, and its script puts them back (a fifth of a large page)."""
+
+
 def _frame(**fields: object) -> dict[str, object]:
     """A page frame: every field the script reads, empty unless given."""
-    frame: dict[str, object] = {
-        "phase": "", "node": "", "op": "", "edges": [], "inputs": [], "title": "",
-        "lines": [], "contributions": [], "sums": [], "boxes": [], "data": [],
-    }  # fmt: skip
+    frame = {key: list(value) if isinstance(value, list) else value
+             for key, value in FRAME_FIELDS.items()}  # fmt: skip
     frame.update(fields)
     return frame
+
+
+def _as_written(frame: dict[str, object]) -> dict[str, object]:
+    """A frame as the page holds it: without the fields that hold their defaults, and each
+    share without its numbers, which the lines already show."""
+    written = {key: value for key, value in frame.items() if FRAME_FIELDS.get(key) != value}
+    contributions = frame["contributions"]
+    assert isinstance(contributions, list)
+    if contributions:
+        written["contributions"] = [
+            {key: c[key] for key in ("input", "chain", "local")} for c in contributions
+        ]
+    return written
+
+
+def page_data(page: str) -> dict[str, object]:
+    """The data of a step-through page as its script reads it: every frame with all of
+    :data:`FRAME_FIELDS` (for tests and other readers of a saved page)."""
+    start = page.index('<script type="application/json" id="frames">')
+    text = page[page.index(">", start) + 1 : page.index("</script>", start)]
+    data: dict[str, object] = json.loads(text)
+    frames = data["frames"]
+    assert isinstance(frames, list)
+    data["frames"] = [{**_frame(), **frame} for frame in frames]
+    return data
 
 
 def _title(words: dict[str, str], forward: bool, update: bool) -> str:
@@ -669,6 +825,7 @@ def step_through(
     lang: str = "en",
     quiz: bool | Sequence[Value] = False,
     quiz_tolerance: float = 1e-3,
+    collapse: bool | Iterable[Value] = False,
 ) -> StepThrough:
     """Run ``root.backward()`` step by step (grads change exactly as ``backward`` changes them)
     and return a player of the forward pass, the backward pass and, given an ``optimizer``, its
@@ -707,6 +864,21 @@ def step_through(
     when it equals g as rounded to ``precision`` digits on the page. Either way the page then
     shows the chain-rule lines and the worked local derivatives that give g. Stepping past an
     unanswered question marks it skipped; a score counts the right answers.
+
+    **Collapse** (``collapse=True``, or a list of Values): each labelled Value made by an op
+    (or each Value listed) is drawn as one box that stands for a group of Values: itself, and
+    every Value each of whose consumers is already in its group, stopping at other groups'
+    outputs (:func:`find_groups`). ``nn`` labels each neuron's output with its path
+    (``layers.0.neurons.3``), so a neuron's weights, bias, products and sums go into its box
+    while the inputs it shares with its layer stay outside. Each box has one forward step (the
+    values inside it, each by its formula) and one backward step: for each input outside the
+    box, the share passed to it, d(root)/d(box) times d(box)/d(input) (the sum over the paths
+    inside the box), summed from the pass's own contributions in the pass's order, and the
+    gradients of the parameters inside it. Every number is the uncollapsed pass's own. Not with
+    ``wrt``; a quiz asks only about the Values drawn.
+
+    **Zoom and pan** (on the page): the −, Fit and + buttons, the -, 0 and + keys, ctrl and the
+    wheel, and two fingers zoom the drawing; dragging pans it, inside the player's viewport.
     """
     if lang not in TEXTS:
         allowed = ", ".join(repr(name) for name in LANGUAGES)
@@ -721,12 +893,22 @@ def step_through(
         )
     _check_quiz_options(quiz, quiz_tolerance)
     words = TEXTS[lang]
-    live = _live_script(root, precision, lang)
     nodes = graph_nodes(root)
+    groups: dict[Value, _Group] = {}
+    if collapse is not False:
+        if wrt is not None:
+            raise ValueError(
+                "collapse and wrt cannot be combined: a focus on one parameter draws every "
+                "Value on its paths, a collapsed graph hides the Values inside each box"
+            )
+        groups = find_groups(nodes, _group_outputs(collapse, nodes))
+    absorbed = {m: g.output for g in groups.values() for m in g.members if m is not g.output}
+    live = _live_script(root, precision, lang, list(groups.values()))
     names = node_names(nodes, precision)
     all_ids = node_ids(nodes)
     if wrt is None:
-        path, expanded, context = nodes, [node for node in nodes if node.parents], []
+        path = [node for node in nodes if node not in absorbed]
+        expanded, context = [node for node in path if node.parents], []
     else:
         if not isinstance(wrt, Value):
             raise TypeError(f"wrt must be a Value of the graph, got {type(wrt).__name__!r}")
@@ -749,13 +931,18 @@ def step_through(
     # --- forward: the leaves (and a focus's other inputs), then each op node in order
     if forward:
         starts = [node for node in ordered if node not in shown_expanded]
+        # the leaves drawn, then each box's (its weights), box by box
+        given = [n for n in starts if n.label] + [
+            m for node in expanded if node in groups for m in groups[node].members
+            if m.label and not m.parents
+        ]  # fmt: skip
         played.append(
             _frame(
                 phase="forward",
                 node="" if wrt is None else ids[wrt],  # a focus starts at the Value followed
                 inputs=[ids[node] for node in starts],
                 title=words["forward_start"],
-                lines=[f"{names[n]} = {data_rows.write(n.data)}" for n in starts if n.label],
+                lines=[f"{names[n]} = {data_rows.write(n.data)}" for n in given],
                 boxes=[[ids[n], "", "blank"] for n in ordered if _has_grad(n, wrt, context)],
                 data=data_rows.frame(
                     [(n, data_rows.write(n.data)) for n in starts],
@@ -764,6 +951,9 @@ def step_through(
             )
         )
         for node in expanded:
+            if node in groups:
+                played.append(_group_forward(groups[node], ids, names, words, data_rows))
+                continue
             played.append(
                 _frame(
                     phase="forward",
@@ -777,18 +967,29 @@ def step_through(
                     data=data_rows.frame([(node, data_rows.write(node.data))]),
                 )
             )
-    before = {node: node.data for node in ordered}
+    before = {node: node.data for node in [*ordered, *absorbed]}
 
     # --- backward
     grad_nodes = [node for node in ordered if _has_grad(node, wrt, context)]
     rows = _GradRows(grad_nodes, ids, precision)
     if wrt is None:
+        # Those drawn, then each box's, box by box in the order of their forward steps.
         parameters = [n for n in grad_nodes if not n.parents and n.label and n is not root]
+        parameters += [w for node in expanded if node in groups for w in groups[node].parameters]
     else:
         parameters = [wrt] if wrt is not root else []
-    asked = _quiz_targets(quiz, root, set(rows.totals), parameters)  # before backward runs
+    drawn_parameters = [n for n in parameters if n in rows.totals]  # a box's own are not asked
+    asked = _quiz_targets(quiz, root, set(rows.totals), drawn_parameters)  # before backward
     all_frames = list(backward_steps(root))
     frames = [frame for frame in all_frames if frame.node in shown_expanded]
+    if groups:
+        frames = _group_frames(all_frames, frames, groups, absorbed)
+    final = {edge.input: edge.total for frame in all_frames for edge in frame.edges}
+
+    def grad_of(value: Value) -> float:
+        """A gradient as the pass leaves it: its row's sum, or, inside a box, the pass's."""
+        return rows.totals[value] if value in rows.totals else float(final[value])
+
     root_name = names[root]
     r = _d(root_name)
     # Page frame 0 seeds the root; frame k is the pass's frame k - 1; the last one sums up.
@@ -812,6 +1013,7 @@ def step_through(
     receivers = [root]
     for frame in frames:
         node = frame.node
+        group = groups.get(node)
         boxes = rows.settle(receivers, len(played))
         edges = [edge for edge in frame.edges if edge.input in rows.totals]
         receivers = list(dict.fromkeys(edge.input for edge in edges))  # a Value used twice once
@@ -822,19 +1024,28 @@ def step_through(
             boxes.append(rows.receive(receiver, shares, into[-1].total))
             if len(rows.terms[receiver]) > 1:
                 sums.append(f"d{r}/d{_d(names[receiver])} = {rows.gradient(receiver)}")
+        if group is not None:
+            title = words["group"].format(
+                node=names[node], count=len(group.members), grad=rows.gradient(node)
+            )
+            sums += [f"d{r}/d{_d(names[w])} = {rows.write(final[w])}" for w in group.parameters]
+        else:
+            title = words["node"].format(node=names[node], op=node.op, grad=rows.gradient(node))
         played.append(
             _frame(
                 phase="backward",
                 node=ids[node],
-                op=f"{ids[node]}op",
-                edges=[f"{ids[node]}e{edge.index}" for edge in edges],
+                op="" if group else f"{ids[node]}op",
+                edges=[f"{ids[node]}{'g' if group else 'e'}{edge.index}" for edge in edges],
                 inputs=[ids[receiver] for receiver in receivers],
-                title=words["node"].format(node=names[node], op=node.op, grad=rows.gradient(node)),
+                title=title,
                 contributions=[
                     {
                         "input": ids[edge.input],
                         "chain": chain_rule_line(frame, edge, root_name, names, precision),
-                        "local": local_derivative_line(frame, edge, names, precision),
+                        "local": _group_local_line(node, edge, names, precision)
+                        if group
+                        else local_derivative_line(frame, edge, names, precision),
                         "contribution": _number(edge.contribution),
                         "total": _number(edge.total),
                     }
@@ -848,9 +1059,9 @@ def step_through(
         _frame(
             phase="backward",
             title=words["parameters" if parameters else "done"],
-            lines=[f"d{r}/d{_d(names[v])} = {rows.write(rows.totals[v])}" for v in parameters],
+            lines=[f"d{r}/d{_d(names[v])} = {rows.write(grad_of(v))}" for v in parameters],
             gradients=[
-                {"node": ids[v], "name": names[v], "grad": _number(rows.totals[v])}
+                {"node": ids[absorbed.get(v, v)], "name": names[v], "grad": _number(grad_of(v))}
                 for v in parameters
             ],
             boxes=rows.settle(receivers, len(played)),
@@ -861,20 +1072,23 @@ def step_through(
     updates = [] if optimizer is None else _explained_step(optimizer, precision, before)
     for update in updates:
         parameter = update.parameter
-        if parameter not in ids:
+        if parameter not in ids and parameter not in absorbed:
             continue
         name = _d(names[parameter])
         old, new = data_rows.write(update.old), data_rows.write(update.new)
-        gradient = rows.write(rows.totals[parameter]) if parameter in rows.totals else None
+        boxed = parameter in absorbed  # inside a box: no row of its own changes
+        gradient = rows.write(grad_of(parameter)) if parameter in rows.totals or boxed else None
         played.append(
             _frame(
                 phase="update",
-                node=ids[parameter],
+                node=ids[absorbed.get(parameter, parameter)],
                 title=words["update"].format(node=names[parameter]),
                 lines=([] if gradient is None else [f"d{r}/d{name} = {gradient}"])
                 + [str(line) for line in update.lines],
                 sums=[f"{names[parameter]}: {old}{_ARROW}{new}"],
-                data=data_rows.frame([(parameter, f"{old}{_ARROW}{new}")], then=new),
+                data=data_rows.frame(
+                    [] if boxed else [(parameter, f"{old}{_ARROW}{new}")], then=new
+                ),
             )
         )
 
@@ -888,12 +1102,13 @@ def step_through(
         for node, texts in data_rows.shown.items()
     }
     graph = draw_grad_rows(root, widest_grads, data_texts=widest_data,
-                           only=None if wrt is None else drawn, rankdir=rankdir,
-                           precision=precision, max_nodes=max_nodes)  # fmt: skip
+                           only=None if wrt is None and not groups else drawn, rankdir=rankdir,
+                           precision=precision, max_nodes=max_nodes,
+                           groups={g.output: g.locals for g in groups.values()})  # fmt: skip
     _count(played, words)
     svg = graph.svg()
-    data = {
-        "frames": played,
+    data: dict[str, object] = {
+        "fields": FRAME_FIELDS,
         "grads": [ids[node] for node in rows.totals],
         "values": [[ids[node], 2 if node in rows.totals else 1] for node in ordered],
         "context": [ids[node] for node in context],
@@ -904,6 +1119,7 @@ def step_through(
         quiz_data = _quiz(played, asked, rows, names, root_name, quiz_tolerance, words)
         data["quiz"] = quiz_data
         quiz_block = _quiz_script(quiz_data)
+    data["frames"] = [_as_written(frame) for frame in played]  # as the quiz left them
     title = _title(words, forward, bool(updates)).format(root=root_name)
     page_words = {key: html.escape(words[key].format(root=root_name)) for key in _PAGE_WORDS}
     focus = "" if wrt is None else words["focus"].format(wrt=names[wrt], root=root_name)
@@ -916,6 +1132,81 @@ def step_through(
         **{**page_words, "title": html.escape(title), "focus": html.escape(focus)},
     )
     return StepThrough(page, frames, graph, title, updates=list(updates))
+
+
+def _group_forward(
+    group: _Group,
+    ids: dict[Value, str],
+    names: dict[Value, str],
+    words: dict[str, str],
+    data_rows: _DataRows,
+) -> dict[str, object]:
+    """A box's forward step: every value inside it, each by its rule's formula."""
+    output = group.output
+    return _frame(
+        phase="forward",
+        node=ids[output],
+        edges=[f"{ids[output]}g{k}" for k in range(len(group.inputs))],
+        inputs=[ids[x] for x in group.inputs],
+        title=words["forward_group"].format(node=names[output], count=len(group.members)),
+        lines=[forward_line(m, names, data_rows.precision) for m in group.members if m.parents],
+        data=data_rows.frame([(output, data_rows.write(output.data))]),
+    )
+
+
+def _group_frames(
+    all_frames: list[Frame],
+    frames: list[Frame],
+    groups: dict[Value, _Group],
+    absorbed: dict[Value, Value],
+) -> list[Frame]:
+    """``frames`` with each box's output's frame standing for every frame of the box: one edge
+    per input outside the box, carrying the sum of the shares the box's Values passed it, in
+    the pass's order, and the input's running sum after the last of them. Raises
+    RuntimeError if the pass's shares into an input from two boxes interleave, since then no
+    order of the boxes' steps shows the pass's running sums."""
+    unit = {frame.node: absorbed.get(frame.node, frame.node) for frame in all_frames}
+    position = {frame.node: k for k, frame in enumerate(frames)}
+    arrivals: dict[Value, list[Value]] = {}
+    shares: dict[Value, dict[Value, list[EdgeStep]]] = {}
+    for frame in all_frames:
+        owner = unit[frame.node]
+        for edge in frame.edges:
+            into = arrivals.setdefault(edge.input, [])
+            if not into or into[-1] is not owner:
+                into.append(owner)
+            if owner in groups and absorbed.get(edge.input) is not owner:
+                shares.setdefault(owner, {}).setdefault(edge.input, []).append(edge)
+    for value, owners in arrivals.items():
+        if owners != sorted(set(owners), key=position.__getitem__):
+            raise RuntimeError(
+                f"the shares passed to {describe(value)} from different boxes interleave in "
+                "the backward pass; collapse other Values"
+            )
+    played = []
+    for frame in frames:
+        group = groups.get(frame.node)
+        if group is None:
+            played.append(frame)
+            continue
+        edges = []
+        for index, value in enumerate(group.inputs):
+            passed = shares.get(frame.node, {}).get(value, [])
+            share = 0.0
+            for edge in passed:
+                share += float(edge.contribution)  # in the pass's order, as backward adds
+            total = passed[-1].total if passed else None
+            edges.append(EdgeStep(value, index, group.locals[value], share, total))
+        played.append(Frame(frame.node, frame.upstream, tuple(edges)))
+    return played
+
+
+def _group_local_line(
+    output: Value, edge: EdgeStep, names: dict[Value, str], precision: int
+) -> str:
+    """d(output)/d(input) of a box, summed over the paths inside it."""
+    number = format_number(float(edge.local_grad), precision)
+    return f"d{_d(names[output])}/d{_d(names[edge.input])} = {number}"
 
 
 def _has_grad(node: Value, wrt: Value | None, context: list[Value]) -> bool:

@@ -1,8 +1,9 @@
 """MkDocs hook: draw the site's figures from the code before every build.
 
 The pictures in the docs are made here, by the engine, never edited by hand: the document's
-graph after backward, its backward pass as a step-through page (in English and in Chinese), and
-a diamond-shaped graph for the page on topological order. They are written to docs/generated/
+graph after backward, its backward pass as a step-through page and its two training runs as a
+page that plays them step by step (each in English and in Chinese), and a diamond-shaped graph
+for the page on topological order. They are written to docs/generated/
 (not committed), and only when their content changed, so that ``mkdocs serve`` does not rebuild
 in a loop.
 
@@ -22,6 +23,7 @@ from mkdocs.exceptions import PluginError
 import autograd
 from autograd import Value
 from nn import seed
+from nn.seed.training_page import training_page
 
 GENERATED = Path(__file__).resolve().parent / "generated"
 
@@ -53,6 +55,8 @@ def on_pre_build(config: Any) -> None:
     _write("seed_graph.svg", autograd.draw(loss, rankdir="TB").svg())
     _write("seed_backward.html", autograd.step_through(seed.loss_graph()).html)
     _write("seed_backward_zh.html", autograd.step_through(seed.loss_graph(), lang="zh").html)
+    _write("seed_training.html", training_page())
+    _write("seed_training_zh.html", training_page(lang="zh"))
     x = Value(0.4, label="x")
     s = x.sin()
     s.label = "s"

@@ -51,7 +51,11 @@ class Neuron(Module):
 
     ``weights`` (``nin`` numbers) and ``bias_value`` set the parameters explicitly; otherwise they
     are drawn as the module docstring says. Parameters are labelled by their names in
-    :meth:`~nn.module.Module.named_parameters`: ``w.0 ... w.{nin-1}`` and ``b``.
+    :meth:`~nn.module.Module.named_parameters`: ``w.0 ... w.{nin-1}`` and ``b``. Inside a
+    Layer or an MLP, each output the neuron computes is labelled with the neuron's path,
+    ``output_label`` (``neurons.3``, ``layers.0.neurons.3``), so that a drawing names it and
+    ``autograd.step_through(..., collapse=True)`` draws the neuron as one box; a neuron on its
+    own leaves its output unlabelled.
     """
 
     def __init__(
@@ -78,6 +82,7 @@ class Neuron(Module):
         self.b: Value | None = None
         if bias:
             self.b = Value(rng.uniform(-bound, bound) if bias_value is None else bias_value)
+        self.output_label = ""
         self.label_parameters()
 
     @property
@@ -93,7 +98,10 @@ class Neuron(Module):
         total: Value = sum(products, next(products))  # sum adds in C, in order
         if self.b is not None:
             total = total + self.b
-        return ACTIVATIONS[self.activation](total)
+        output = ACTIVATIONS[self.activation](total)
+        if self.output_label:
+            output.label = self.output_label
+        return output
 
     def __call__(self, x: Inputs) -> Value:
         """The same as :meth:`forward`."""
@@ -138,6 +146,8 @@ class Layer(Module):
             )
             for i in range(nout)
         ]
+        for i, neuron in enumerate(self.neurons):
+            neuron.output_label = f"neurons.{i}"
         self.label_parameters()
 
     def forward(self, x: Inputs) -> list[Value]:
@@ -204,6 +214,9 @@ class MLP(Module):
             )
             for i in range(len(nouts))
         ]
+        for i, layer in enumerate(self.layers):
+            for j, neuron in enumerate(layer.neurons):
+                neuron.output_label = f"layers.{i}.neurons.{j}"
         self.label_parameters()
 
     def forward(self, x: Inputs) -> Value | list[Value]:

@@ -172,7 +172,8 @@ class Module:
         parameters: a Neuron alone names its weights ``w.0 ...`` and its bias ``b``, inside a
         Layer they become ``neurons.3.w.0``, inside an MLP ``layers.0.neurons.3.w.0``. A module
         of your own that holds them calls it at the end of its ``__init__`` to name them by its
-        own paths. It runs once per call, over the parameters; the forward pass labels nothing.
+        own paths. It runs once per call, over the parameters; the forward pass labels only each
+        neuron's output, by the neuron's path (:class:`nn.layers.Neuron`).
 
         Examples:
             >>> from nn import MLP

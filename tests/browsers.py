@@ -7,6 +7,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -40,3 +41,21 @@ def chromium(flags: list[str] = FLAGS) -> Iterator[Any]:
             yield launched
         finally:
             launched.close()
+
+
+def embedded_in_a_long_page(browser: Any, folder: Path, player: str) -> tuple[Any, Any, list[str]]:
+    """A desktop page with ``player`` (a page's HTML) in an iframe between 3000 px of text above
+    and below, loaded: the page, the player's frame, and the list the page's errors go to."""
+    (folder / "player.html").write_text(player, encoding="utf-8")
+    tall = '<div style="height: 3000px">text above the player</div>'
+    (folder / "tutorial.html").write_text(
+        f'<!DOCTYPE html><html><body>{tall}<iframe src="player.html" title="player" '
+        f'style="width: 100%; height: 560px"></iframe>{tall}</body></html>',
+        encoding="utf-8",
+    )
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.goto((folder / "tutorial.html").as_uri())
+    page.wait_for_load_state("load")
+    return page, page.frames[1], problems

@@ -1,6 +1,8 @@
-"""Notebook 01 in a real JupyterLab, driven by Playwright in Chromium, as a learner opens it.
+"""Notebook 01 in a real JupyterLab and in Jupyter Notebook 7, driven by Playwright in Chromium,
+as a learner opens it.
 
-A freshly opened notebook is untrusted: JupyterLab shows no SVG and passes HTML through its
+A freshly opened notebook is untrusted: JupyterLab (and Notebook 7, which is built from
+JupyterLab's parts and has the same sanitizer) shows no SVG and passes HTML through its
 sanitizer, which drops iframes and scripts. There the drawing must show as its PNG and the
 player as the picture under it, not as a repr or an empty box. Once every cell has run, the
 outputs are trusted: the drawing is the SVG and the player plays in its iframe, stepped with its
@@ -9,8 +11,9 @@ buttons and the arrow keys.
 The server runs on a free port of 127.0.0.1 with a token, in a temporary folder that holds its
 own configuration, settings and trust database, with news and update checks off; the test fails
 if the page asks any other host for anything. Skips, saying which, where Chromium, the
-playwright package or JupyterLab is absent; CI installs all three (Debian's chromium, no browser
-download)."""
+playwright package, JupyterLab or Notebook 7 is absent; CI installs them all (Debian's chromium,
+no browser download). Every wait is on a condition, with a ceiling meant for a loaded machine;
+none is a sleep."""
 
 from __future__ import annotations
 
@@ -37,7 +40,6 @@ pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not instal
 sync_api = pytest.importorskip(
     "playwright.sync_api", reason="the playwright package is not installed"
 )
-pytest.importorskip("jupyterlab", reason="JupyterLab is not installed (pip install jupyterlab)")
 
 NOTEBOOK = (
     Path(__file__).resolve().parent.parent / "notebooks" / "01_the_document_step_by_step.ipynb"
@@ -49,6 +51,14 @@ GRAPH_CELL = "autograd.draw(loss, grads=False)"
 PLAYER_CELL = "autograd.step_through("
 COUNTER = re.compile(r"^(?:forward|backward|update|step) (\d+) of (\d+)$")
 """The player's counter: the step within its phase (the forward pass comes first)."""
+
+APPS = {
+    # The app's module (run with python -m), and the path of a notebook's page under its URL.
+    "jupyterlab": ("jupyterlab", "lab/tree"),
+    "notebook7": ("notebook", "notebooks"),
+}
+INSTALL = {"jupyterlab": "jupyterlab==4.6.6", "notebook": "notebook==7.6.5"}
+"""What ``pip install`` gives each app, at the version the tests were written against."""
 
 SETTINGS = {
     # No announcements or update checks: the page asks nothing of other hosts.
@@ -73,8 +83,10 @@ def _free_port() -> int:
 
 
 @contextmanager
-def jupyter_lab(folder: Path) -> Iterator[str]:
-    """A JupyterLab serving ``folder``; yields its URL, with the token as its query."""
+def jupyter_app(folder: Path, app: str) -> Iterator[str]:
+    """The Jupyter ``app`` (a key of :data:`APPS`) serving ``folder``; yields the URL of notebook
+    01's page in it, with the token as its query."""
+    module, notebook_path = APPS[app]
     home = folder.parent / f"{folder.name}-jupyter"
     for name, values in SETTINGS.items():
         path = home / "settings" / f"{name}.jupyterlab-settings"
@@ -96,7 +108,7 @@ def jupyter_lab(folder: Path) -> Iterator[str]:
         [
             sys.executable,
             "-m",
-            "jupyterlab",
+            module,
             f"--port={port}",
             f"--ServerApp.root_dir={folder}",
             f"--IdentityProvider.token={token}",
@@ -116,9 +128,9 @@ def jupyter_lab(folder: Path) -> Iterator[str]:
             except (urllib.error.URLError, OSError):
                 if server.poll() is not None or time.monotonic() > deadline:
                     log_text = (home / "server.log").read_text(encoding="utf-8")
-                    pytest.fail(f"JupyterLab did not start on {url}:\n{log_text[-3000:]}")
+                    pytest.fail(f"{module} did not start on {url}:\n{log_text[-3000:]}")
                 time.sleep(0.2)
-        yield f"{url}/lab/tree/{NOTEBOOK.name}?token={token}"
+        yield f"{url}/{notebook_path}/{NOTEBOOK.name}?token={token}"
     finally:
         server.terminate()
         try:
@@ -129,11 +141,15 @@ def jupyter_lab(folder: Path) -> Iterator[str]:
         log.close()
 
 
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    folder = tmp_path_factory.mktemp("lab")
+@pytest.fixture(scope="module", params=list(APPS))
+def lab(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Notebook 01's page in each app in turn: JupyterLab, then Notebook 7."""
+    app: str = request.param
+    module = APPS[app][0]
+    pytest.importorskip(module, reason=f"{module} is not installed (pip install {INSTALL[module]})")
+    folder = tmp_path_factory.mktemp(app)
     shutil.copy(NOTEBOOK, folder / NOTEBOOK.name)  # as committed: executed, never trusted here
-    with jupyter_lab(folder) as url:
+    with jupyter_app(folder, app) as url:
         yield url
 
 
@@ -145,8 +161,11 @@ def browser() -> Iterator[Any]:
 
 @contextmanager
 def opened(browser: Any, lab: str) -> Iterator[Any]:
-    """The notebook open in a new page; on leaving, no request went to another host."""
+    """The notebook open in a new page, in the app whose URL ``lab`` is; on leaving, no request
+    went to another host. Every action and wait may take up to ``RUN_SECONDS`` (not Playwright's
+    30 s), so that a loaded machine makes the test slower, not failed."""
     page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.set_default_timeout(RUN_SECONDS * 1000)
     elsewhere: list[str] = []
     page.on(
         "request",
@@ -156,11 +175,19 @@ def opened(browser: Any, lab: str) -> Iterator[Any]:
     )
     page.goto(lab)
     page.locator(".jp-CodeCell", has_text=PLAYER_CELL).locator(".jp-OutputArea-output").wait_for()
+    # Notebook 7's page has its logo; JupyterLab's has none: the app is the one meant.
+    assert page.locator("#jp-NotebookLogo").count() == (1 if _app(lab) == "notebook7" else 0)
     try:
         yield page
     finally:
         page.close()
     assert elsewhere == []
+
+
+def _app(lab: str) -> str:
+    """Which of :data:`APPS` serves the page at ``lab``."""
+    (app,) = (name for name, (_, path) in APPS.items() if f"/{path}/" in lab)
+    return app
 
 
 def _output(page: Any, cell_text: str) -> Any:
@@ -191,6 +218,8 @@ def test_a_fresh_untrusted_notebook_shows_the_graph_and_the_player_as_pictures(
     browser: Any, lab: str
 ) -> None:
     with opened(browser, lab) as page:
+        if _app(lab) == "notebook7":  # it says so, where JupyterLab says nothing
+            assert page.locator(".jp-NotebookTrustedStatus").inner_text() == "Not Trusted"
         graph = _output(page, GRAPH_CELL)
         # Untrusted: the PNG of the drawing, not its SVG (which JupyterLab does not show) nor
         # the text <Graph of 26 values>.
@@ -233,6 +262,9 @@ def test_after_running_every_cell_the_player_steps_with_its_buttons_and_arrow_ke
             timeout=RUN_SECONDS * 1000,
         )
         # Trusted now: the drawing is the SVG, and the player covers its picture.
+        if _app(lab) == "notebook7":
+            trusted = page.locator(".jp-NotebookTrustedStatus", has_text=re.compile("^Trusted$"))
+            trusted.wait_for()
         assert _output(page, GRAPH_CELL).get_attribute("data-mime-type") == "image/svg+xml"
         assert _shown_image(player.locator("img"))["onTop"] == "IFRAME"
 

@@ -280,7 +280,9 @@ def test_an_mlps_parameters_are_labelled_by_their_names() -> None:
                                                                "neurons.0.b"]  # fmt: skip
     output = model([0.5, -1.0])
     assert isinstance(output, Value)
-    assert output.label == ""  # the forward pass labels nothing: labels cost nothing per op
+    # The forward pass labels one Value per neuron, its output, by the neuron's path; the
+    # ops inside a neuron stay unlabelled, so labels cost nothing per op.
+    assert output.label == "layers.2.neurons.0"
 
 
 def test_a_drawing_and_explain_of_an_mlp_name_every_parameter_once() -> None:
@@ -290,7 +292,9 @@ def test_a_drawing_and_explain_of_an_mlp_name_every_parameter_once() -> None:
     loss = mse_loss([output], [1.0])
     names = [name for name, _ in model.named_parameters()]
     drawn = _names_in_drawing(autograd.draw(loss, grads=False).dot)
-    assert sorted(drawn) == sorted([*names, "mse_loss"])  # each once, none other, the loss too
+    neurons = [f"layers.{i}.neurons.{j}" for i, size in enumerate([4, 4, 1]) for j in range(size)]
+    # each once, none other: the parameters, each neuron's output and the loss
+    assert sorted(drawn) == sorted([*names, *neurons, "mse_loss"])
     last = autograd.explain(loss).splitlines()[-1]
     explained = re.findall(r"dmse_loss/d(\S+) = ", last)
     assert sorted(explained) == sorted(names)  # every parameter, once, under its name

@@ -22,23 +22,34 @@ from typing import Any
 
 import pytest
 from browsers import chromium
+from document import TRUE_STEP_2
+from hash_seeds import outputs_under_hash_seeds
 
 from autograd import Value
 from nn import SGD
 from nn.seed import Record, TrainingStep, train
-from nn.seed.training_page import Run, loss_curve_svg, training_page
+from nn.seed.training_page import (
+    Run,
+    document_runs,
+    loss_curve_svg,
+    training_page,
+    write_training_page,
+)
 
 # The document's facts (FACTS.md): step 1 of both runs, and the steps at which each run's loss
 # is first below 1e-7.
 STEP_1 = ("0.6902834929076443", "0.01810390383656677")
+# Step 2 of true gradient descent and of RMSprop, all six gradients at the same weights (FACTS.md,
+# "A subtlety worth documenting"): the prediction yp, as the page prints it.
+STEP_2_PREDICTION = {name: repr(yp) for name, yp in TRUE_STEP_2.items()}
 FORWARD_PASSES = {"sgd": 111, "rmsprop": 11}
 NAMES = ["w13", "w23", "w14", "w24", "w35", "w45"]
 SVG = "{http://www.w3.org/2000/svg}"
 
 
 @cache
-def _page() -> str:
-    return training_page()
+def _page(lang: str = "en") -> str:
+    return training_page(lang=lang)
 
 
 def _data(page: str) -> dict[str, Any]:
@@ -75,6 +86,48 @@ def test_the_page_shows_the_training_log_and_the_documents_step_counts() -> None
         assert [s["below"] for s in steps] == [False] * (len(steps) - 1) + [True]
     assert "RMSprop (learning rate 0.1, alpha 0.999, eps 0.01) · 11 steps" in _page()
     assert "Gradient descent (learning rate 1) · 111 steps" in _page()
+
+
+def test_step_2_is_the_documents_true_gradient_descent() -> None:
+    for run in _data(_page())["runs"]:
+        assert run["steps"][1]["yp"] == STEP_2_PREDICTION[run["name"]]
+
+
+def test_the_chinese_page_has_the_same_numbers_in_chinese_words() -> None:
+    english, chinese = _page(), _page("zh")
+    assert '<html lang="zh">' in chinese
+    assert '<html lang="en">' in english
+    assert _data(chinese)["runs"][0]["steps"] == _data(english)["runs"][0]["steps"]
+    assert _data(chinese)["runs"][1]["steps"] == _data(english)["runs"][1]["steps"]
+    assert "梯度下降（学习率 1） · 共 111 步" in chinese
+    assert "RMSprop（学习率 0.1，alpha 0.999，eps 0.01） · 共 11 步" in chinese
+    for words in ("<h1>逐步演示原文网络的训练过程</h1>", ">上一步</button>", ">下一步</button>",
+                  ">播放</button>", "速度 <select", 'aria-label="步骤"', ">阈值 1e-7</text>",
+                  ">步数</text>", "第二种方法原文称为“动量法”"):  # fmt: skip
+        assert words in chinese, words
+    assert "文档" not in chinese  # the document is 原文
+    svg_words = [text.text for text in _svg(chinese).iter(f"{SVG}text")]
+    assert "threshold 1e-7" not in svg_words
+    assert "step" not in svg_words
+
+
+@pytest.mark.parametrize("call", [
+    lambda: training_page(lang="fr"),
+    lambda: loss_curve_svg(document_runs(), lang="fr"),
+    lambda: document_runs(lang="fr"),
+])  # fmt: skip
+def test_an_unknown_language_is_refused_naming_the_known_ones(call: Any) -> None:
+    with pytest.raises(ValueError, match=r"^lang must be one of 'en', 'zh', got 'fr'$"):
+        call()
+
+
+def test_a_page_in_an_unknown_language_leaves_the_file_as_it_was(tmp_path: Path) -> None:
+    path = tmp_path / "seed_training.html"
+    path.write_text("the old page", encoding="utf-8")
+    with pytest.raises(ValueError, match="lang must be one of"):
+        write_training_page(path, lang="fr")
+    assert path.read_text(encoding="utf-8") == "the old page"
+    assert sorted(tmp_path.iterdir()) == [path]
 
 
 def test_each_step_shows_the_six_updates_and_they_chain() -> None:
@@ -174,6 +227,17 @@ def test_the_page_loads_nothing_and_is_the_same_on_every_run(tmp_path: Path) -> 
         )
         pages.append((folder / "seed_training.html").read_bytes())
     assert pages[0] == pages[1] == pages[2] == page.encode("utf-8")
+
+
+def test_the_chinese_page_loads_nothing_and_is_the_same_on_every_run() -> None:
+    page = _page("zh")
+    assert re.findall(r"https?://[^\"' ]+", page) == ["http://www.w3.org/2000/svg"]
+    assert not re.search(r"<(link|img|iframe)\b|\bsrc=|\bhref=|@import|url\(", page)
+    program = (
+        "import sys; from nn.seed.training_page import training_page; "
+        "sys.stdout.buffer.write(training_page(lang='zh').encode('utf-8'))"
+    )
+    assert outputs_under_hash_seeds(program) == {page}
 
 
 def test_a_run_must_be_one_of_the_documents() -> None:
@@ -374,9 +438,105 @@ def test_keys_inside_an_embedded_page_do_not_scroll_the_page_around_it(
     assert problems == []
 
 
-def test_the_page_fits_a_phone(browser: Any, tmp_path: Path) -> None:
+def test_the_chinese_page_steps_and_plays_in_chinese(browser: Any, tmp_path: Path) -> None:
+    path = tmp_path / "seed_training_zh.html"
+    path.write_text(_page("zh"), encoding="utf-8")
+    page, problems = _open(browser, path)
+    first = _state(page)
+    assert first["counter"] == "第 1 步，共 111 步"
+    assert (first["yp"], first["loss"]) == STEP_1
+    assert first["status"] == (
+        "E ≥ 1e-7：损失还没有低于阈值，于是做一次反向传播，再由优化器更新每个权重："
+    )
+    assert page.text_content("#weights") == (
+        "权重：w13 = 0.1, w23 = 0.8, w14 = 0.4, w24 = 0.6, w35 = 0.3, w45 = 0.9"
+    )
+    assert first["updates"][4][-1] == "w35 = w35 - lr * grad = 0.3 - 1 * 0.02767 = 0.2723"
+    assert [page.text_content(f"#{button}") for button in ("previous", "play", "next")] == [
+        "上一步",
+        "播放",
+        "下一步",
+    ]
+    assert page.get_attribute("#next", "title") == "下一步（右方向键；End 键跳到最后一步）"
+    page.keyboard.press("ArrowRight")
+    assert _state(page)["counter"] == "第 2 步，共 111 步"
+    assert _state(page)["yp"] == STEP_2_PREDICTION["sgd"]
+    page.keyboard.press("End")
+    last = _state(page)
+    assert last["counter"] == "第 111 步，共 111 步"
+    assert last["status"] == "E < 1e-7：损失已经低于阈值，训练在这次前向传播后停止，不再更新权重。"
+    assert float(last["loss"]) < 1e-7
+    page.keyboard.press("Home")
+    assert _state(page)["counter"] == "第 1 步，共 111 步"
+
+    page.select_option("#run", "1")
+    assert _state(page)["counter"] == "第 1 步，共 11 步"
+    page.click("#next")
+    assert _state(page)["yp"] == STEP_2_PREDICTION["rmsprop"]
+    page.select_option("#speed", "12")
+    page.click("#play")
+    assert page.text_content("#play") == "暂停"
+    page.wait_for_function(
+        "document.getElementById('counter').textContent === '第 11 步，共 11 步'"
+    )
+    page.wait_for_function("document.getElementById('play').textContent === '播放'")
+    shown = page.inner_text("body")
+    for english in ("Previous", "Next", "Play", "Pause", "Speed", "step ", "weights", "Run",
+                    "threshold", "Gradient descent", "training stops"):  # fmt: skip
+        assert english not in shown, english
+    assert "原文" in shown
+    assert _state(page)["scrolled"] == [0, 0, 0]
+    assert problems == []
+
+
+def test_the_speed_control_sets_plays_interval_and_play_stops_at_the_end(
+    browser: Any, tmp_path: Path
+) -> None:
     path = tmp_path / "seed_training.html"
     path.write_text(_page(), encoding="utf-8")
+    page, problems = _open(browser, path)
+    page.evaluate(  # every interval Play asks for, in window.delays
+        """() => {
+          window.delays = [];
+          window.setTimeout = new Proxy(window.setTimeout, {apply(timeout, self, args) {
+            window.delays.push(args[1]);
+            return Reflect.apply(timeout, self, args);
+          }});
+        }"""
+    )
+    assert page.input_value("#speed") == "250"  # 1x: four steps a second
+    assert [o.text_content() for o in page.query_selector_all("#speed option")] == [
+        "0.25×", "0.5×", "1×", "2×", "5×", "20×"
+    ]  # fmt: skip
+    page.select_option("#speed", "12")  # 20 times as fast
+    page.click("#play")
+    page.wait_for_function(
+        "document.getElementById('counter').textContent === 'step 111 of 111'", timeout=60_000
+    )
+    page.wait_for_function("document.getElementById('play').textContent === 'Play'")
+    assert page.evaluate("window.delays") == [12] * 110  # one interval per step, none after
+    page.keyboard.press("Home")
+    page.select_option("#speed", "1000")
+    page.click("#play")
+    assert page.evaluate("window.delays.slice(-1)") == [1000]
+    assert page.text_content("#play") == "Pause"
+    page.select_option("#speed", "50")  # a change while playing counts from the next step on
+    page.wait_for_function("window.delays.slice(-1)[0] === 50", timeout=60_000)
+    page.click("#play")
+    assert page.text_content("#play") == "Play"
+    counter = page.text_content("#counter")
+    page.keyboard.press("ArrowRight")  # the keys still step: the focus is not on the speed
+    assert page.text_content("#counter") != counter
+    page.focus("#speed")
+    page.keyboard.press("ArrowDown")  # on the speed control, the arrows change the speed
+    assert page.input_value("#speed") == "12"
+    assert problems == []
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_page_fits_a_phone(lang: str, browser: Any, tmp_path: Path) -> None:
+    path = tmp_path / "seed_training.html"
+    path.write_text(_page(lang), encoding="utf-8")
     page, problems = _open(browser, path, width=390, height=844)
     page.keyboard.press("End")
     page.keyboard.press("ArrowLeft")  # step 110: six updates, two lines each for RMSprop
@@ -385,7 +545,8 @@ def test_the_page_fits_a_phone(browser: Any, tmp_path: Path) -> None:
         """() => ({
             width: document.scrollingElement.scrollWidth,
             height: document.scrollingElement.scrollHeight,
-            boxes: ["#run", "#previous", "#play", "#next", "#slider", "#counter", "#curve"]
+            boxes: ["#run", "#previous", "#play", "#next", "#slider", "#speed", "#counter",
+                    "#curve"]
                 .map(s => document.querySelector(s).getBoundingClientRect())
                 .map(r => [r.left, r.right, r.bottom]),
             details: (e => [e.scrollHeight > e.clientHeight, getComputedStyle(e).overflowY])(

@@ -12,7 +12,7 @@
   if (!original || page.fields.length === 0) { return; }
   var recorded = runtime.recorded(program);
   var leaves = recorded.slice();
-  var copy = null, rows = null, hidden = "";
+  var copy = null, rows = null, boxEdges = null, hidden = "";
   var STATES = ["current", "receiving", "active", "done", "result"];
   var STEPPING = ["controls", "explanation"];  // the player's parts that the edits set aside
 
@@ -147,6 +147,12 @@
       });
       return {data: data, grad: grad, edges: edges};
     });
+    boxEdges = page.boxes.map(function (box) {
+      return box.inputs.map(function (_, k) {
+        var edge = byId[page.ids[box.output] + "g" + k];
+        return edge ? edge.getElementsByTagName("text")[0] || null : null;
+      });
+    });
     hidden = original.style.display;
     original.style.display = "none";
     original.parentNode.insertBefore(copy, original.nextSibling);
@@ -169,6 +175,22 @@
     }
   }
 
+  // A box's derivative d(output)/d(input) for each input outside it: the chain rule over the
+  // values inside, from the output back, in the order autograd.player's _Group sums it.
+  function boxDerivatives(box, locals) {
+    var inside = {}, adjoint = {}, outside = {};
+    box.members.forEach(function (m) { inside[m] = true; });
+    adjoint[box.output] = 1;
+    for (var j = box.members.length - 1; j >= 0; j--) {
+      var member = box.members[j], upstream = adjoint[member] || 0;
+      program.inputs[member].forEach(function (parent, k) {
+        var into = inside[parent] ? adjoint : outside;
+        into[parent] = (into[parent] || 0) + locals[member][k] * upstream;
+      });
+    }
+    return outside;
+  }
+
   function write(result) {
     if (copy === null) { makeCopy(); }
     var format = function (x) { return runtime.formatG(x, page.precision); };
@@ -186,6 +208,12 @@
       }
       row.edges.forEach(function (label, k) {
         if (label) { label.textContent = format(result.locals[i][k]); }
+      });
+    });
+    page.boxes.forEach(function (box, b) {
+      var derivatives = boxDerivatives(box, result.locals);
+      boxEdges[b].forEach(function (label, k) {
+        if (label) { label.textContent = format(derivatives[box.inputs[k]]); }
       });
     });
   }

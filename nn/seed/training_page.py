@@ -22,6 +22,7 @@ from pathlib import Path
 from string import Template
 
 from autograd.files import write_atomically
+from autograd.player import TEXTS as PLAYER_TEXTS
 from nn.optim import Update
 from nn.seed import (
     RMSPROP_SETTINGS,
@@ -36,14 +37,90 @@ _TEMPLATE = Template(
     resources.files("nn.seed").joinpath("templates/training.html").read_text("utf-8")
 )
 
-RUN_TITLES: dict[OptimizerName, str] = {
-    "sgd": f"Gradient descent (learning rate {SGD_LEARNING_RATE:g})",
-    "rmsprop": (
-        f"RMSprop (learning rate {RMSPROP_SETTINGS['lr']:g}, alpha {RMSPROP_SETTINGS['alpha']:g}, "
-        f"eps {RMSPROP_SETTINGS['eps']:g})"
-    ),
+_CONTROL_WORDS = ("previous", "previous_hint", "play", "pause", "play_hint", "next", "next_hint",
+                  "speed", "speed_hint", "slider")  # fmt: skip
+"""The words of the step controls, which are the player's (:data:`autograd.player.TEXTS`)."""
+
+TEXTS: dict[str, dict[str, str]] = {
+    "en": {
+        "title": "chainrule: training the document's network, step by step",
+        "heading": "Training the document's network, step by step",
+        "run": "Run",
+        "steps": "{count} steps",
+        "controls": "Step controls",
+        "counter": "step {step} of {last}",
+        "details": "This step",
+        "weights": "weights: ",
+        "stop": "E < {threshold}: training stops at this forward pass, with no update.",
+        "go": "E \u2265 {threshold}: backward pass, then the optimizer updates each weight:",
+        "note": "Each step is a forward pass (yp is the output y5, E = 1/2 (yp - 0.5)^2), then, "
+        "while E is not below the threshold, a backward pass for the six gradients and the "
+        "optimizer's update. All six gradients are taken at the same weights; the document "
+        "updates w35 and w45 before it computes the other four, so from step 2 on its digits "
+        "differ slightly. The document calls the second run momentum; its update is RMSprop. "
+        "Home and End go to the first and the last step; the left and right arrow keys step.",
+        "curve": "Loss against step, log scale, for both runs",
+        "axis": "step",
+        "threshold": "threshold {threshold}",
+        "sgd": "Gradient descent (learning rate {lr})",
+        "rmsprop": "RMSprop (learning rate {lr}, alpha {alpha}, eps {eps})",
+    },
+    "zh": {
+        "title": "chainrule：逐步演示原文网络的训练过程",
+        "heading": "逐步演示原文网络的训练过程",
+        "run": "训练方法",
+        "steps": "共 {count} 步",
+        "controls": "步骤控制",
+        "counter": "第 {step} 步，共 {last} 步",
+        "details": "这一步",
+        "weights": "权重：",
+        "stop": "E < {threshold}：损失已经低于阈值，训练在这次前向传播后停止，不再更新权重。",
+        "go": "E \u2265 {threshold}：损失还没有低于阈值，于是做一次反向传播，再由优化器更新每个"
+        "权重：",
+        "note": "每一步先做一次前向传播（yp 是输出 y5，E = 1/2 (yp - 0.5)^2）；只要 E 还没有低于"
+        "阈值，就接着做一次反向传播，求出六个梯度，再由优化器更新权重。这里六个梯度都在同一组"
+        "权重上求出；原文先更新 w35 和 w45，再用更新后的值去求另外四个梯度，所以从第 2 步起，"
+        "数字和原文略有出入。第二种方法原文称为“动量法”，其实是 RMSprop。"
+        "Home 键和 End 键跳到第一步和最后一步，左右方向键一步一步前后移动。",
+        "curve": "两次训练的损失随步数的变化（对数坐标）",
+        "axis": "步数",
+        "threshold": "阈值 {threshold}",
+        "sgd": "梯度下降（学习率 {lr}）",
+        "rmsprop": "RMSprop（学习率 {lr}，alpha {alpha}，eps {eps}）",
+    },
 }
+"""The page's own words in each language it speaks, by what they are for; the controls' words
+are the player's."""
+
+for _lang, _words in TEXTS.items():
+    _words.update({key: PLAYER_TEXTS[_lang][key] for key in _CONTROL_WORDS})
+
+LANGUAGES = tuple(TEXTS)
+"""The values ``training_page``'s ``lang`` takes."""
+
+
+def _check_lang(lang: str) -> dict[str, str]:
+    """The words of ``lang``; a ValueError naming the languages there are for any other."""
+    if lang not in TEXTS:
+        allowed = ", ".join(repr(name) for name in LANGUAGES)
+        raise ValueError(f"lang must be one of {allowed}, got {lang!r}")
+    return TEXTS[lang]
+
+
+def run_title(name: OptimizerName, lang: str = "en") -> str:
+    """The title of the document's run ``name`` in ``lang``, with its settings."""
+    words = _check_lang(lang)
+    if name == "sgd":
+        return words["sgd"].format(lr=f"{SGD_LEARNING_RATE:g}")
+    settings = {key: f"{RMSPROP_SETTINGS[key]:g}" for key in ("lr", "alpha", "eps")}
+    return words["rmsprop"].format(**settings)
+
+
 RUN_COLOURS: dict[OptimizerName, str] = {"sgd": "#2563eb", "rmsprop": "#d97706"}
+
+SPEEDS = {"0.25×": 1000, "0.5×": 500, "1×": 250, "2×": 125, "5×": 50, "20×": 12}
+"""The speed control's choices: the milliseconds Play waits before each step. 1× (the one
+chosen at first) is four steps a second: the 111 steps of gradient descent in half a minute."""
 
 # The chart's drawing area, in SVG user units.
 WIDTH, HEIGHT = 640, 300
@@ -105,13 +182,15 @@ def _axes(runs: Sequence[Run], threshold: float) -> _Axes:
     return _Axes(last_step, low, high)
 
 
-def loss_curve_svg(runs: Sequence[Run], threshold: float = THRESHOLD) -> str:
+def loss_curve_svg(runs: Sequence[Run], threshold: float = THRESHOLD, lang: str = "en") -> str:
     """The loss curves of ``runs`` as an SVG: log-scale loss against step, a grid line and label
-    per decade, the threshold dashed, and a marker (``#marker``) at the first run's first step.
+    per decade, the threshold dashed, and a marker (``#marker``) at the first run's first step;
+    its words (title, axis, threshold) in ``lang``.
 
     Raises ValueError if a loss (or the threshold) is not positive and finite: it has no place
     on a log scale, and leaving it out would draw a curve that lies.
     """
+    words = _check_lang(lang)
     if not runs or any(not run.steps for run in runs):
         raise ValueError("a loss curve needs at least one run with at least one step")
     for run in runs:
@@ -123,7 +202,7 @@ def loss_curve_svg(runs: Sequence[Run], threshold: float = THRESHOLD) -> str:
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" id="curve" viewBox="0 0 {WIDTH} {HEIGHT}" '
         'role="img" aria-labelledby="curve-title">',
-        '<title id="curve-title">Loss against step, log scale, for both runs</title>',
+        f'<title id="curve-title">{html.escape(words["curve"])}</title>',
         f'<rect class="plot" x="{LEFT}" y="{TOP}" width="{WIDTH - LEFT - RIGHT}" '
         f'height="{HEIGHT - TOP - BOTTOM}"/>',
     ]
@@ -143,12 +222,15 @@ def loss_curve_svg(runs: Sequence[Run], threshold: float = THRESHOLD) -> str:
         parts.append(
             f'<text class="tick step" x="{c(axes.x(step))}" y="{bottom + 16}">{step}</text>'
         )
-    parts.append(f'<text class="axis" x="{c((LEFT + right) / 2)}" y="{HEIGHT - 4}">step</text>')
+    parts.append(
+        f'<text class="axis" x="{c((LEFT + right) / 2)}" y="{HEIGHT - 4}">'
+        f"{html.escape(words['axis'])}</text>"
+    )
     threshold_y = c(axes.y(threshold))
     parts.append(
         f'<line id="threshold" x1="{LEFT}" y1="{threshold_y}" x2="{right}" y2="{threshold_y}"/>'
         f'<text class="threshold" x="{c((LEFT + right) / 2)}" y="{c(axes.y(threshold) - 6)}">'
-        f"threshold {html.escape(short_number(threshold))}</text>"
+        f"{html.escape(words['threshold'].format(threshold=short_number(threshold)))}</text>"
     )
     for run in runs:
         points = " ".join(
@@ -218,29 +300,47 @@ def _script_json(data: object) -> str:
     return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
 
 
-def document_runs(threshold: float = THRESHOLD) -> list[Run]:
+def document_runs(threshold: float = THRESHOLD, lang: str = "en") -> list[Run]:
     """The document's two runs, gradient descent then RMSprop, each until its loss is below
-    ``threshold``, with every update explained."""
+    ``threshold``, with every update explained; their titles in ``lang``."""
     names: list[OptimizerName] = ["sgd", "rmsprop"]
-    return [Run(name, RUN_TITLES[name], train_explained(name, threshold)) for name in names]
+    return [Run(name, run_title(name, lang), train_explained(name, threshold)) for name in names]
 
 
-def training_page(runs: Sequence[Run] | None = None, threshold: float = THRESHOLD) -> str:
-    """The HTML of the training page for ``runs`` (by default :func:`document_runs`)."""
-    runs = list(runs) if runs is not None else document_runs(threshold)
-    svg = loss_curve_svg(runs, threshold)
+_SCRIPT_WORDS = ("counter", "weights", "stop", "go", "play", "pause")
+"""The words the page's script writes as it steps; the others are written into the HTML."""
+
+
+def training_page(
+    runs: Sequence[Run] | None = None, threshold: float = THRESHOLD, lang: str = "en"
+) -> str:
+    """The HTML of the training page for ``runs`` (by default :func:`document_runs`), its words
+    in ``lang`` (``"en"`` or ``"zh"``; the numbers and the optimizer's formulas are the same in
+    both). Raises ValueError for any other ``lang``, naming the ones there are."""
+    words = _check_lang(lang)
+    runs = list(runs) if runs is not None else document_runs(threshold, lang)
+    svg = loss_curve_svg(runs, threshold, lang)
     axes = _axes(runs, threshold)
     data = {
         "threshold": short_number(threshold),
         "runs": [_run_data(run, axes, threshold) for run in runs],
+        "words": {key: words[key] for key in _SCRIPT_WORDS},
     }
     options = "\n".join(
-        f'<option value="{index}">{html.escape(run.title)} · {len(run.steps)} steps</option>'
+        f'<option value="{index}">{html.escape(run.title)} · '
+        f"{html.escape(words['steps'].format(count=len(run.steps)))}</option>"
         for index, run in enumerate(runs)
     )
-    return _TEMPLATE.substitute(svg=svg, options=options, data=_script_json(data))
+    speeds = "\n".join(
+        f'<option value="{delay}"{" selected" if name == "1×" else ""}>{name}</option>'
+        for name, delay in SPEEDS.items()
+    )
+    page_words = {key: html.escape(text) for key, text in words.items()}
+    return _TEMPLATE.substitute(
+        page_words, lang=lang, svg=svg, options=options, speeds=speeds, data=_script_json(data)
+    )
 
 
-def write_training_page(path: Path) -> Path:
-    """Write the document's training page to ``path``, atomically; return ``path``."""
-    return write_atomically(path, training_page())
+def write_training_page(path: Path, lang: str = "en") -> Path:
+    """Write the document's training page in ``lang`` to ``path``, atomically; return ``path``."""
+    return write_atomically(path, training_page(lang=lang))
