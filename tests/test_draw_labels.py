@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from autograd import Value, draw
+from autograd.draw import LONGEST_NAME
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
 XLINK_TITLE = "{http://www.w3.org/1999/xlink}title"
@@ -78,3 +79,9 @@ def test_a_long_name_is_cut_with_an_ellipsis_and_whole_in_a_tooltip(renderer: st
     assert not any(whole in text for text in texts)
     tooltips = [a.get(XLINK_TITLE) for a in ET.fromstring(svg).iter(f"{SVG_NS}a")]
     assert tooltips == [whole]
+
+
+def test_the_how_to_says_how_long_a_shown_name_may_be() -> None:
+    how_to = Path(__file__).resolve().parent.parent / "docs" / "how-to" / "draw.md"
+    text = " ".join(how_to.read_text(encoding="utf-8").split())
+    assert f"A name longer than {LONGEST_NAME} characters is cut to {LONGEST_NAME - 1}" in text
