@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import html
 import os
+import re
 from collections.abc import Callable, Collection, Iterable, Mapping
 from pathlib import Path
 from typing import Literal
@@ -43,8 +44,49 @@ PNG_DISPLAY_MAX_VALUES = 120
 Values) is about 650 KB and takes seconds to render, and both grow with the graph."""
 
 
+LONGEST_NAME = 40
+"""The most characters of a Value's name that its box shows: a longer name is cut, ending in an
+ellipsis, and the whole name is the box's tooltip."""
+
+_UNSHOWABLE = re.compile(
+    "[\x00-\x09\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef"
+    + "".join(chr(plane * 0x10000 + 0xFFFE) + chr(plane * 0x10000 + 0xFFFF) for plane in range(17))
+    + "]"
+)
+"""Characters that a drawing cannot show as themselves: control characters but the newline
+(NUL, ANSI colour codes), lone surrogates (which UTF-8 cannot encode) and noncharacters (U+FFFE),
+which XML forbids or Graphviz refuses."""
+
+
+def visible(text: str) -> str:
+    """``text`` with each character a drawing cannot show written as its Python escape
+    (``"\\x1b"``, ``"\\ud800"``), so it is seen and never breaks the DOT or the SVG."""
+    return _UNSHOWABLE.sub(_escape, text)
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
 def _text(text: str) -> str:
-    return html.escape(text, quote=True).replace("\n", "<BR/>")
+    """Text for an HTML-like label, shown as the text it is: visible, markup escaped, and each
+    backslash doubled, so that ``\\N`` or ``\\G`` is not replaced by Graphviz with a name."""
+    escaped = html.escape(visible(text), quote=True).replace("\\", "\\\\")
+    return escaped.replace("\n", "<BR/>")
+
+
+def _name_and_tooltip(name: str) -> tuple[str, str | None]:
+    """A Value's name as its box shows it (at most :data:`LONGEST_NAME` characters) and, if that
+    is cut, the whole name for a tooltip, written for a DOT string (Graphviz decodes ``&amp;``
+    there, and reads a backslash twice: as DOT, then as an escape such as ``\\N``)."""
+    shown = visible(name)
+    if len(shown) <= LONGEST_NAME:
+        return shown, None
+    tooltip = html.escape(shown, quote=False).replace("\\", "\\\\\\\\")
+    return shown[: LONGEST_NAME - 1] + "…", tooltip
 
 
 def _kind(node: Value, root: Value) -> str:
@@ -136,9 +178,9 @@ def _value_label(
 ) -> str:
     """A Value's box: its name, its data (or the text ``data``) and, unless ``grad`` is None,
     its grad, on one row or (``grad_row``) on a row of its own below."""
-    name_cell = (
-        f"<B>{_text(name)}</B>" if node.label else f'<FONT COLOR="#6b7280">{_text(name)}</FONT>'
-    )
+    shown = _text(_name_and_tooltip(name)[0])
+    name_cell = f"<B>{shown}</B>" if node.label else f'<FONT COLOR="#6b7280">{shown}</FONT>'
+
     data = f"data {format_number(node.data, precision)}" if data is None else data
     cells = [name_cell, _text(data)]
     rows = ["".join(f"<TD>{cell}</TD>" for cell in cells)]
@@ -283,7 +325,13 @@ def _drawing(
             node in marked,
             (data_texts or {}).get(node),
         )
-        dot.node(node_id, label=label, shape="plain", id=node_id, **{"class": f"value {kind}"})
+        tooltip = _name_and_tooltip(names[node])[1]
+        extra = (
+            {"class": f"value {kind}"}
+            if tooltip is None
+            else {"class": f"value {kind}", "tooltip": tooltip}
+        )
+        dot.node(node_id, label=label, shape="plain", id=node_id, **extra)
         if node in groups:
             for index, (source, derivative) in enumerate(groups[node].items()):
                 style = {"style": "dashed"} if isinstance(source, Constant) else {}
