@@ -142,6 +142,8 @@ class CompiledFunction:
         name = getattr(self.f, "__name__", "")
         if not name.isidentifier() or keyword.iskeyword(name):
             name = "compiled"  # a lambda's name, <lambda>, is none
+        elif name in RESERVED or name in FLOAT_NAMESPACE:
+            name = f"compiled_{name}"  # a function named abs or exp would call itself
         self.source = generate_source(out, leaves, name)
         self._fast, self._safe = _build(self.source)
         self._arity = len(numbers)

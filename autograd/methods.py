@@ -133,8 +133,10 @@ def generated_methods(rules: dict[str, Rule]) -> dict[str, Callable[..., Any]]:
 
 def install() -> None:
     """Give Value its op methods and its backward passes."""
-    for name, function in generated_methods(RULES).items():
+    methods = generated_methods(RULES)
+    for name, function in methods.items():
         setattr(Value, name, function)
+    value.install_constant_methods(methods)
     value.first_order_pass = graph.backward
     value.recorded_pass = higher.backward_create_graph
 

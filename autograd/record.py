@@ -39,7 +39,8 @@ def as_operand(x: object) -> Value | float | None:
 
 
 def _record(rule: Rule, inputs: tuple[Value, ...]) -> Value:
-    """The rule's value on the inputs' numbers, and, unless recording is off, the edge."""
+    """The rule's value on the inputs' numbers, and, unless recording is off or every input is
+    a Constant (then the result is a Constant), the edge."""
     numbers = tuple(v._data for v in inputs)
     try:
         data = rule.forward(*numbers)
@@ -53,6 +54,8 @@ def _record(rule: Rule, inputs: tuple[Value, ...]) -> Value:
             "would be a number, and the compiled code would use the traced number for every "
             "input. Compute it outside no_grad, or do not compile this function."
         )
+    if recording and all(isinstance(v, Constant) for v in inputs):
+        recording = False  # from Constants alone: a Constant, as the op methods of Constant
     out: Value = new(Value if recording else Constant)  # under no_grad: a number, no gradient
     out._data = data
     out.grad = 0.0

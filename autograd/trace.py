@@ -67,8 +67,9 @@ def format_number(x: float, precision: int) -> str:
 _HIDDEN_CATEGORIES = frozenset({"Cc", "Cs", "Cn", "Zl", "Zp"})
 """Characters that show no glyph of their own: controls (ANSI colour codes, NUL, tab), lone
 surrogates, unassigned code points and noncharacters (U+FFFE), line and paragraph separators."""
-_DIRECTION_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
-                                "\u2066\u2067\u2068\u2069")
+_DIRECTION_CONTROLS = frozenset(
+    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
 """Characters that silently reorder the text around them (a label could read backwards)."""
 
 
@@ -90,8 +91,7 @@ def visible(text: str) -> str:
         char
         if char == "\n"
         or (
-            unicodedata.category(char) not in _HIDDEN_CATEGORIES
-            and char not in _DIRECTION_CONTROLS
+            unicodedata.category(char) not in _HIDDEN_CATEGORIES and char not in _DIRECTION_CONTROLS
         )
         else repr(char)[1:-1]
         for char in text

@@ -29,10 +29,10 @@ def as_float(data: object, what: str = "Value data") -> float:
     try:
         return float(data)
     except OverflowError:
-        raise OverflowError(f"{what} {_short(data)} is too large for a float") from None
+        raise OverflowError(f"{what} {number_text(data)} is too large for a float") from None
 
 
-def _short(number: numbers.Real) -> str:
+def number_text(number: object) -> str:
     """A number for a message: its repr, or for an int of more than 30 digits its size (the
     repr of a 5,000-digit int is refused by Python itself, and unreadable anyway)."""
     if isinstance(number, int) and abs(number) >= 10**30:
@@ -438,7 +438,8 @@ class Value:
 
 class Constant(Value):
     """A number that takes no gradient: an operand such as the 2 in ``x * 2``, a result
-    computed under ``no_grad``, or the result of :meth:`Value.detach`.
+    computed under ``no_grad``, the result of :meth:`Value.detach`, or the result of an op
+    whose inputs are all Constants or numbers.
 
     A Constant is a leaf that takes no gradient, as a Python number given to a PyTorch op or a
     tensor that does not require grad: its ``grad`` is always 0.0, assigning to it has no
@@ -446,6 +447,11 @@ class Constant(Value):
     keeps the graph uniform (every op input is a Value, so drawings show it) without computing
     or reporting derivatives nobody asked for, such as d(x ** 2)/d2 = x ** 2 ln x, which is nan
     for x < 0.
+
+    An op on Constants alone gives a Constant, as an op on tensors that do not require grad
+    gives one with no ``grad_fn``: ``a.detach() * b.detach()`` records no graph, and
+    ``backward()`` on it raises instead of leaving every gradient at 0. (Its op methods are
+    Value's, wrapped by :func:`install_constant_methods`, so Value's own ops pay nothing.)
     """
 
     __slots__ = ()
@@ -459,17 +465,53 @@ class Constant(Value):
         pass
 
 
+def _takes_no_gradient(operand: Value | float | None) -> bool:
+    """Whether an op's input passes no gradient on: none, a number operand or a Constant."""
+    return operand is None or operand.__class__ is float or isinstance(operand, Constant)
+
+
+def _constant_method(method: Callable[..., Any]) -> Callable[..., Any]:
+    """``method`` for a Constant: Value's op, whose result becomes a Constant (the same number,
+    no graph) when no input takes a gradient."""
+
+    def constant_op(self: Constant, *other: object) -> Any:
+        result = method(self, *other)
+        if (
+            result.__class__ is Value
+            and _takes_no_gradient(result._first)
+            and _takes_no_gradient(result._second)
+        ):
+            return Constant(result._data)
+        return result
+
+    constant_op.__name__ = method.__name__
+    constant_op.__qualname__ = f"Constant.{method.__name__}"
+    constant_op.__doc__ = method.__doc__
+    return constant_op
+
+
+def install_constant_methods(methods: dict[str, Callable[..., Any]]) -> None:
+    """Give Constant the op methods of Value (``methods``, by name), each making a Constant of
+    a result computed from Constants and numbers alone. Python asks a subclass's reflected
+    method first (``v * c`` calls ``c.__rmul__(v)``), which then gives Value's result."""
+    for name, method in methods.items():
+        setattr(Constant, name, _constant_method(method))
+
+
 def check_takes_gradient(root: Value) -> None:
     """Raises if a backward pass from ``root`` could only give zero gradients: ``root`` is a
-    :class:`Constant` (a number, a result computed under ``no_grad``, or ``detach()``'s), so
-    there is no graph to pass a gradient through. PyTorch raises here too ("does not require
-    grad"); without the error every gradient would silently stay 0."""
+    :class:`Constant` (a number, a result computed under ``no_grad``, ``detach()``'s, or an op's
+    on Constants alone), so there is no graph to pass a gradient through. Every other result of
+    an op has an input that takes a gradient, so its graph reaches a leaf that does. PyTorch
+    raises here too ("does not require grad"); without the error every gradient would silently
+    stay 0."""
     if root._first is None and isinstance(root, Constant):
         raise RuntimeError(
             f"backward() was called on {describe(root)}, a Constant: a number that takes no "
-            "gradient, such as a number operand, a result computed under no_grad, or the result of "
-            "detach(). It has no graph to pass gradients through. Compute the value outside "
-            "no_grad, from the Values you want gradients for, and call backward() on that."
+            "gradient, such as a number operand, a result computed under no_grad, the result of "
+            "detach(), or of ops on such numbers alone. It has no graph to pass gradients "
+            "through. Compute the value outside no_grad, from the Values you want gradients for, "
+            "and call backward() on that."
         )
 
 

@@ -11,9 +11,11 @@ whose max is a constant, so the gradient is softmax's: d log_softmax_i / dz_k = 
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Sequence
 
 from autograd import Value
+from autograd.value import as_float, number_text
 
 Number = Value | float
 
@@ -23,7 +25,25 @@ def _logits(logits: Sequence[Number], who: str) -> list[Value]:
         raise TypeError(f"{who} takes a list of logits, got {type(logits).__name__}")
     if not logits:
         raise ValueError(f"{who} needs at least one logit, got none")
-    return [z if isinstance(z, Value) else Value(z) for z in logits]
+    return [
+        z if z.__class__ is Value else input_value(z, "logit", i, who) for i, z in enumerate(logits)
+    ]
+
+
+def given(x: object) -> str:
+    """What was given, for a message: its type and a short repr (a huge int by its size)."""
+    text = number_text(x)
+    return f"{type(x).__name__} {text[:60]}{'...' if len(text) > 60 else ''}"
+
+
+def input_value(x: object, what: str, index: int, who: str) -> Value:
+    """Input ``index`` of ``who`` (a ``what``: a logit, a prediction) as a Value: a Value as it
+    is, a real number (not a bool) as a new leaf; a TypeError naming all four otherwise."""
+    if isinstance(x, Value):
+        return x
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise TypeError(f"{who}: {what} {index} must be a Value or a real number, got {given(x)}")
+    return Value(as_float(x, f"{who}: {what} {index}"))
 
 
 def _shifted(logits: list[Value]) -> tuple[list[Value], list[Value], Value]:

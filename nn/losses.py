@@ -1,5 +1,9 @@
 """Loss functions on Values. Each returns one Value to call ``backward()`` on, labelled with
 the loss function's name (``mse_loss``), so that drawings and ``autograd.explain`` say what it is.
+
+The losses of many samples take either one prediction and one target (a Value or a real number
+each, as PyTorch's losses take 0-dim tensors) or two lists of the same non-zero length. Any
+other input raises a TypeError or ValueError naming what was expected and what was given.
 """
 
 from __future__ import annotations
@@ -7,16 +11,14 @@ from __future__ import annotations
 import numbers
 import operator
 from collections.abc import Sequence
+from typing import cast
 
 from autograd import Value
 from autograd.value import as_float
-from nn.functional import shifted_and_log_total
+from nn.functional import given, input_value, shifted_and_log_total
 
 Number = Value | float
-
-
-def _as_value(x: Number) -> Value:
-    return x if isinstance(x, Value) else Value(x)
+Numbers = Sequence[Number] | Number
 
 
 def _named(loss: Value, name: str) -> Value:
@@ -27,7 +29,59 @@ def _named(loss: Value, name: str) -> Value:
     return loss
 
 
-def _check_pairs(predictions: Sequence[object], targets: Sequence[object], who: str) -> None:
+def _amount(x: object, what: str) -> str:
+    """How many predictions or targets ``x`` is, for a message: "one target (a float)"."""
+    if _is_single(x):
+        return f"one {what} (a {type(x).__name__})"
+    size = f" of {len(x)}" if isinstance(x, Sequence) else ""
+    return f"a {type(x).__name__}{size} {what}s"
+
+
+def _is_single(x: object) -> bool:
+    """Whether ``x`` is one prediction or target (a Value or a real number, as a 0-dim tensor)."""
+    cls = x.__class__
+    if cls is list or cls is tuple:  # the common cases first: an ABC check costs more
+        return False
+    return cls is Value or cls is float or isinstance(x, (Value, numbers.Real))
+
+
+def _target(x: object, index: int, who: str) -> Value | float:
+    """Target ``index``: a Value as it is, a real number as a float (a bool as 1.0 or 0.0, as
+    PyTorch promotes a bool tensor)."""
+    if x.__class__ is float or isinstance(x, Value):
+        return x
+    if isinstance(x, bool):
+        return float(x)
+    if not isinstance(x, numbers.Real):
+        raise TypeError(f"{who}: target {index} must be a Value or a real number, got {given(x)}")
+    return as_float(x, f"{who}: target {index}")
+
+
+def _check_sequences(predictions: object, targets: object, who: str) -> None:
+    """Raises unless both are sequences of predictions and targets (not one of each kind)."""
+    if _is_single(predictions) or _is_single(targets):
+        raise ValueError(
+            f"{who} takes one prediction and one target, or two lists of the same length; got "
+            f"{_amount(predictions, 'prediction')} and {_amount(targets, 'target')}"
+        )
+    for name, inputs in (("predictions", predictions), ("targets", targets)):
+        if not isinstance(inputs, Sequence) or isinstance(inputs, (str, bytes)):
+            raise TypeError(
+                f"{who} takes a list of {name} (Values or real numbers), or a single one, got "
+                f"{given(inputs)}"
+            )
+
+
+def _pairs(
+    predictions: object, targets: object, who: str
+) -> tuple[Sequence[Value], Sequence[Number]]:
+    """The predictions as Values and the targets as Values or floats, checked: one prediction
+    and one target, or two lists (or tuples) of them of the same, non-zero length."""
+    if predictions.__class__ is not list or targets.__class__ is not list:  # else: two lists
+        if _is_single(predictions) and _is_single(targets):
+            return [input_value(predictions, "prediction", 0, who)], [_target(targets, 0, who)]
+        _check_sequences(predictions, targets, who)
+    predictions, targets = cast("Sequence[object]", predictions), cast("Sequence[object]", targets)
     if len(predictions) != len(targets):
         raise ValueError(
             f"{who} needs as many targets as predictions, got {len(predictions)} predictions "
@@ -35,6 +89,19 @@ def _check_pairs(predictions: Sequence[object], targets: Sequence[object], who: 
         )
     if not predictions:
         raise ValueError(f"{who} needs at least one prediction, got none")
+    for p in predictions:  # plain loops: Values and floats, the common case, need no copy
+        if p.__class__ is not Value:
+            break
+    else:
+        for t in targets:
+            if t.__class__ is not float:
+                break
+        else:
+            return predictions, targets  # type: ignore[return-value]
+    return (
+        [input_value(p, "prediction", i, who) for i, p in enumerate(predictions)],
+        [_target(t, i, who) for i, t in enumerate(targets)],
+    )
 
 
 def _mean(terms: list[Value]) -> Value:
@@ -47,33 +114,46 @@ def _mean(terms: list[Value]) -> Value:
 
 def half_squared_error(prediction: Number, target: Number) -> Value:
     """E = 1/2 (prediction - target)^2, the document's loss; dE/dprediction = prediction - target.
+    One prediction and one target, each a Value or a real number (for lists, :func:`mse_loss`).
 
     Examples:
         >>> half_squared_error(Value(0.75), 0.5).data
         0.03125
     """
-    difference = _as_value(prediction) - target
+    if prediction.__class__ is not Value or target.__class__ is not float:  # else: both fine
+        if not (_is_single(prediction) and _is_single(target)):
+            raise TypeError(
+                "half_squared_error takes one prediction and one target, each a Value or a real "
+                f"number (for lists, use mse_loss), got {given(prediction)} and {given(target)}"
+            )
+        prediction = input_value(prediction, "prediction", 0, "half_squared_error")
+        target = _target(target, 0, "half_squared_error")
+    difference = prediction - target
     return _named(0.5 * difference**2, "half_squared_error")
 
 
-def mse_loss(predictions: Sequence[Number], targets: Sequence[Number]) -> Value:
-    """The mean squared error (1/n) sum_i (p_i - t_i)^2, as PyTorch's ``mse_loss``."""
-    _check_pairs(predictions, targets, "mse_loss")
-    return _named(
-        _mean([(_as_value(p) - t) ** 2 for p, t in zip(predictions, targets)]), "mse_loss"
-    )
+def mse_loss(predictions: Numbers, targets: Numbers) -> Value:
+    """The mean squared error (1/n) sum_i (p_i - t_i)^2, as PyTorch's ``mse_loss``; one
+    prediction and one target give (p - t)^2.
+
+    Examples:
+        >>> mse_loss(Value(0.5), 1.0).data
+        0.25
+    """
+    values, wanted = _pairs(predictions, targets, "mse_loss")
+    return _named(_mean([(p - t) ** 2 for p, t in zip(values, wanted)]), "mse_loss")
 
 
-def hinge_loss(scores: Sequence[Number], labels: Sequence[int]) -> Value:
+def hinge_loss(scores: Numbers, labels: Sequence[int] | int) -> Value:
     """The max-margin loss (1/n) sum_i max(0, 1 - y_i s_i), labels y_i in {-1, 1}.
 
     A score on the right side of the boundary by a margin of at least 1 costs nothing.
     """
-    _check_pairs(scores, labels, "hinge_loss")
-    bad = [label for label in labels if label not in (-1, 1)]
-    if bad:
-        raise ValueError(f"hinge_loss labels must be -1 or 1, got {bad[0]!r}")
-    terms = [(1 - label * _as_value(score)).relu() for score, label in zip(scores, labels)]
+    values, wanted = _pairs(scores, labels, "hinge_loss")
+    for label in [labels] if _is_single(labels) else labels:  # type: ignore[union-attr]
+        if isinstance(label, Value) or label not in (-1, 1):
+            raise ValueError(f"hinge_loss labels must be -1 or 1, got {given(label)}")
+    terms = [(1 - label * score).relu() for score, label in zip(values, wanted)]
     return _named(_mean(terms), "hinge_loss")
 
 
@@ -89,31 +169,46 @@ def _clamped_log(p: Value) -> Value:
     return p.maximum(_TINY).log().maximum(-100.0)
 
 
-def binary_cross_entropy(probabilities: Sequence[Number], targets: Sequence[float]) -> Value:
+def _check_unit_interval(x: Number, what: str, index: int) -> None:
+    """Raises unless ``x`` (its data, for a Value) is in [0, 1], as PyTorch's BCE checks."""
+    number = x._data if isinstance(x, Value) else x
+    if not 0.0 <= number <= 1.0:
+        raise ValueError(
+            f"binary_cross_entropy: every {what} must be between 0 and 1, {what} {index} is "
+            f"{number!r}"
+            + (
+                " (for scores, use binary_cross_entropy_with_logits)"
+                if what == "probability"
+                else ""
+            )
+        )
+
+
+def binary_cross_entropy(probabilities: Numbers, targets: Numbers) -> Value:
     """-(1/n) sum_i [t_i log p_i + (1 - t_i) log(1 - p_i)] for probabilities p_i in [0, 1].
 
     As PyTorch, each log is clamped at -100, so a confident wrong answer costs 100, not inf.
     The gradient is that of this formula (0 where a clamp holds); PyTorch's own backward
     instead divides by max(p (1 - p), 1e-12), which differs where p (1 - p) < 1e-12.
+    As PyTorch, a probability or a target outside [0, 1] (nan too) raises ValueError. (A loss
+    compiled with ``compile_loss`` checks the probabilities of the input it was traced on only.)
     """
-    _check_pairs(probabilities, targets, "binary_cross_entropy")
-    terms = []
-    for p, t in zip(probabilities, targets):
-        p = _as_value(p)
-        terms.append(-(t * _clamped_log(p) + (1 - t) * _clamped_log(1 - p)))
+    values, wanted = _pairs(probabilities, targets, "binary_cross_entropy")
+    for index, (p, t) in enumerate(zip(values, wanted)):
+        _check_unit_interval(p, "probability", index)
+        _check_unit_interval(t, "target", index)
+    terms = [-(t * _clamped_log(p) + (1 - t) * _clamped_log(1 - p)) for p, t in zip(values, wanted)]
     return _named(_mean(terms), "binary_cross_entropy")
 
 
-def binary_cross_entropy_with_logits(logits: Sequence[Number], targets: Sequence[float]) -> Value:
+def binary_cross_entropy_with_logits(logits: Numbers, targets: Numbers) -> Value:
     """Binary cross-entropy of sigmoid(logit), computed from the logit: (1/n) sum_i
     [softplus(z_i) - t_i z_i], whose gradient is sigmoid(z_i) - t_i. Stable for any logit:
     a logit of 1000 or -1000 gives a finite loss and gradient (softplus is one op of the rule
-    table, with no branch on the data, so a compiled loss is right for every logit)."""
-    _check_pairs(logits, targets, "binary_cross_entropy_with_logits")
-    terms = []
-    for z, t in zip(logits, targets):
-        z = _as_value(z)
-        terms.append(z.softplus() - t * z)
+    table, with no branch on the data, so a compiled loss is right for every logit). Targets
+    are not checked, as PyTorch's are not: a target of 2 gives the formula's value."""
+    values, wanted = _pairs(logits, targets, "binary_cross_entropy_with_logits")
+    terms = [z.softplus() - t * z for z, t in zip(values, wanted)]
     return _named(_mean(terms), "binary_cross_entropy_with_logits")
 
 

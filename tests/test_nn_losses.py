@@ -44,7 +44,7 @@ def test_hinge_loss() -> None:
     loss = hinge_loss([Value(2.0), Value(0.5), Value(-0.25)], [1, -1, 1])
     assert loss.data == pytest.approx((0.0 + 1.5 + 1.25) / 3, rel=1e-15)
     assert gradcheck(lambda a, b: hinge_loss([a, b], [1, -1]), [0.3, 0.2])
-    with pytest.raises(ValueError, match="labels must be -1 or 1, got 0"):
+    with pytest.raises(ValueError, match="labels must be -1 or 1, got int 0"):
         hinge_loss([Value(1.0)], [0])
 
 
@@ -260,7 +260,9 @@ def test_empty_or_non_list_logits_are_refused(function: Any) -> None:
 
 
 def test_a_logit_that_is_not_a_number_is_refused() -> None:
-    with pytest.raises(TypeError, match=r"must be a real number.*str"):
+    with pytest.raises(
+        TypeError, match="softmax: logit 1 must be a Value or a real number, got str"
+    ):
         softmax([Value(1.0), "2"])  # type: ignore[list-item]
 
 
@@ -283,3 +285,133 @@ def test_the_multi_class_example_of_the_training_how_to_prints_what_it_says(
     for bad in (True, 1.0, 3):
         with pytest.raises((TypeError, IndexError)):
             cross_entropy([0.0, 0.0, 0.0], bad)  # type: ignore[arg-type]
+
+
+# --- bad input, and one prediction with one target --------------------------------------------
+
+PAIR_LOSSES = [mse_loss, hinge_loss, binary_cross_entropy, binary_cross_entropy_with_logits]
+
+
+@pytest.mark.parametrize("loss", PAIR_LOSSES)
+@pytest.mark.parametrize(("predictions", "targets", "error", "message"), [
+    ([Value(0.5)], 1.0, ValueError, r"got a list of 1 predictions and one target \(a float\)"),
+    (Value(0.5), (1.0,), ValueError, r"got one prediction \(a Value\) and a tuple of 1 targets"),
+    (["a"], [1.0], TypeError, "prediction 0 must be a Value or a real number, got str 'a'"),
+    ([True], [1.0], TypeError, "prediction 0 must be a Value or a real number, got bool True"),
+    ([[Value(0.5)]], [1.0], TypeError, "prediction 0 must be a Value or a real number, got list"),
+    ([Value(0.5)], ["a"], TypeError, "target 0 must be a Value or a real number, got str 'a'"),
+    ([Value(0.5)], [None], TypeError, "target 0 must be a Value or a real number, got NoneType"),
+    ("ab", "cd", TypeError, r"takes a list of predictions \(Values or real numbers\).*got str"),
+    ({1: 2}, {1: 2}, TypeError, "takes a list of predictions .*got dict"),
+    ({Value(0.5)}, [1.0], TypeError, "takes a list of predictions .*got set"),
+    ((x for x in [0.5]), [1.0], TypeError, "takes a list of predictions .*got generator"),
+    ([Value(0.5)], {1.0}, TypeError, "takes a list of targets .*got set"),
+    ([Value(0.5)], [10**400], OverflowError, "target 0 .an int of 401 digits. is too large"),
+    ([Value(0.5)], [1.0, 1.0], ValueError, "got 1 predictions and 2 targets"),
+    ([], [], ValueError, "at least one prediction, got none"),
+])  # fmt: skip
+def test_bad_input_to_a_loss_says_what_was_expected_and_given(
+    loss: Any, predictions: object, targets: object, error: type, message: str
+) -> None:
+    with pytest.raises(error, match=message):
+        loss(predictions, targets)
+
+
+@pytest.mark.parametrize("given", [[Value(0.5)], ["a"], None, [0.5, 0.5], "a"])
+def test_half_squared_error_takes_one_prediction_and_one_target(given: object) -> None:
+    with pytest.raises(TypeError, match=r"one prediction and one target.*for lists, use mse_loss"):
+        half_squared_error(given, 1.0)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"one prediction and one target.*for lists, use mse_loss"):
+        half_squared_error(Value(0.5), given)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("label", "shown"), [
+    (0, "int 0"), (2.0, "float 2.0"), (math.nan, "float nan"),
+    (10**40, "int (an int of 41 digits)"), (Value(1.0), "Value"),
+])  # fmt: skip
+def test_hinge_labels_other_than_plus_or_minus_one_are_named_briefly(
+    label: object, shown: str
+) -> None:
+    with pytest.raises(ValueError, match=f"labels must be -1 or 1, got {re.escape(shown)}") as e:
+        hinge_loss([Value(0.5)], [label])  # type: ignore[list-item]
+    assert len(str(e.value)) < 120
+
+
+@pytest.mark.parametrize(("probability", "target", "what"), [
+    (1.5, 1.0, "probability 0 is 1.5"), (-0.1, 1.0, "probability 0 is -0.1"),
+    (math.nan, 1.0, "probability 0 is nan"), (0.5, 2.0, "target 0 is 2.0"),
+    (0.5, -1.0, "target 0 is -1.0"), (0.5, math.nan, "target 0 is nan"),
+])  # fmt: skip
+def test_binary_cross_entropy_refuses_numbers_outside_zero_and_one_as_torch(
+    probability: float, target: float, what: str
+) -> None:
+    torch = _torch()
+    p = Value(probability)
+    with pytest.raises(ValueError, match=f"must be between 0 and 1, {what}"):
+        binary_cross_entropy([Value(0.5), p][1:], [target])
+    with pytest.raises(RuntimeError, match="should be between 0 and 1"):
+        torch.nn.functional.binary_cross_entropy(
+            torch.tensor(probability, dtype=torch.float64),
+            torch.tensor(target, dtype=torch.float64),
+        )
+    assert p.grad == 0.0
+
+
+SINGLE_PAIRS = [
+    ("mse_loss", mse_loss, 0.3, 1.0),
+    ("mse_loss", mse_loss, -2.0, True),  # a bool target is 1.0, as torch promotes a bool tensor
+    ("binary_cross_entropy", binary_cross_entropy, 0.3, 1.0),
+    ("binary_cross_entropy", binary_cross_entropy, 1e-3, 1.0),
+    ("binary_cross_entropy_with_logits", binary_cross_entropy_with_logits, 0.3, 0.25),
+    ("binary_cross_entropy_with_logits", binary_cross_entropy_with_logits, -40.0, 2.0),
+    ("mse_loss", mse_loss, 0.3, math.nan),  # nan targets give nan, as in torch
+    ("binary_cross_entropy_with_logits", binary_cross_entropy_with_logits, 0.3, math.nan),
+]
+
+
+@pytest.mark.parametrize(("name", "ours", "prediction", "target"), SINGLE_PAIRS)
+def test_one_prediction_and_one_target_match_torchs_zero_dim_tensors(
+    name: str, ours: Any, prediction: float, target: float
+) -> None:
+    torch = _torch()
+    theirs = getattr(torch.nn.functional, name)
+    leaf = Value(prediction)
+    loss = ours(leaf, target)
+    loss.backward()
+    tensor = torch.tensor(prediction, dtype=torch.float64, requires_grad=True)
+    their_loss = theirs(tensor, torch.tensor(float(target), dtype=torch.float64))
+    their_loss.backward()
+    for got, want in ((loss.data, their_loss.item()), (leaf.grad, tensor.grad.item())):
+        assert (math.isnan(got) and math.isnan(want)) or got == pytest.approx(want, rel=1e-14)
+    assert loss.label == name
+    assert ours([leaf], [target]).data.hex() == loss.data.hex()  # the same as a list of one
+
+
+@pytest.mark.parametrize("function", [softmax, log_softmax, cross_entropy])
+@pytest.mark.parametrize(("logits", "error", "message"), [
+    ([1.0, True], TypeError, "logit 1 must be a Value or a real number, got bool True"),
+    ([1.0, None], TypeError, "logit 1 must be a Value or a real number, got NoneType None"),
+    ([[1.0], 2.0], TypeError, r"logit 0 must be a Value or a real number, got list \[1.0\]"),
+    ([1.0, 10**400], OverflowError, r"logit 1 \(an int of 401 digits\) is too large"),
+    ({1.0: 2.0}, TypeError, "NAME takes a list of logits, got dict"),
+    ((z for z in [1.0]), TypeError, "NAME takes a list of logits, got generator"),
+])  # fmt: skip
+def test_bad_logits_name_the_function_the_logit_and_what_it_is(
+    function: Any, logits: object, error: type, message: str
+) -> None:
+    arguments = (0,) if function is cross_entropy else ()
+    name = function.__name__
+    expected = message.replace("NAME", name) if "NAME" in message else f"{name}: {message}"
+    with pytest.raises(error, match=expected):
+        function(logits, *arguments)
+
+
+@pytest.mark.parametrize("function", ["softmax", "log_softmax"])
+def test_a_nan_logit_gives_nan_as_torch(function: str) -> None:
+    torch = _torch()
+    ours = [
+        v.data for v in {"softmax": softmax, "log_softmax": log_softmax}[function]([1.0, math.nan])
+    ]
+    theirs = getattr(torch, function)(torch.tensor([1.0, math.nan], dtype=torch.float64), dim=0)
+    assert all(math.isnan(a) for a in ours)
+    assert all(math.isnan(b) for b in theirs.tolist())

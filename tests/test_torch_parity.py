@@ -133,3 +133,62 @@ def test_every_op_under_an_infinite_or_nan_upstream_gradient_equals_pytorch() ->
                 for got, want in zip(ours, expected):
                     want_float = 0.0 if want is None else want.item()
                     assert _same_float(got, want_float), (name, point, upstream, got, want_float)
+
+
+SECOND_ORDER_POINTS = [0.0, -0.0, 1.0, -1.0, 0.5, -2.5, 3.0, 30.0, -30.0, 1000.0, -1000.0, 1e-300]
+
+
+def _torch_gives_nan_at_second_order(name: str, point: tuple[float, ...]) -> bool:
+    """Where a second derivative is 0 here and nan in torch (docs/explanations/pytorch.md): a
+    masked zero's derivative is exactly 0 at every order, where torch's double backward
+    multiplies the zero of a masked branch by the branch's infinite derivative. These are the
+    points where pow has x = 0 or y = 0, where atan2's x^2 + y^2 is 0, and softplus at -1000."""
+    if name == "pow":
+        return 0.0 in point
+    if name == "atan2":
+        return point[0] * point[0] + point[1] * point[1] == 0.0
+    return name == "softplus" and point == (-1000.0,)
+
+
+def test_every_op_to_second_order_and_compiled_equals_pytorch_at_ordinary_and_extreme_points() -> (
+    None
+):
+    """Each op of the table, at ordinary points, kinks and extremes (±1000, 1e-300): its
+    Hessian by ``autograd.hessian`` and its gradient by compiled code against torch float64
+    (nan where torch gives nan)."""
+    for name, rule in RULES.items():
+        op = VALUE_BACKEND[name]
+        compiled = autograd.compile(op)
+        for point in _points(rule.arity, SECOND_ORDER_POINTS):
+            tensors = tuple(torch.tensor(x, dtype=torch.float64) for x in point)
+            t_hessian = torch.autograd.functional.hessian(
+                lambda *t: TORCH_BACKEND[name](*t),  # noqa: B023
+                tensors,
+            )
+            hessian = autograd.hessian(op, list(point))
+            for i in range(rule.arity):
+                for j in range(rule.arity):
+                    got, want = hessian[i][j], t_hessian[i][j].item()
+                    assert _same_float(got, want) or (
+                        _torch_gives_nan_at_second_order(name, point)
+                        and math.isnan(want)
+                        and got == 0.0
+                    ), (name, point, i, j, hessian, want)
+            _, grads = compiled(*point)
+            leaves = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in point]
+            expected = torch.autograd.grad(TORCH_BACKEND[name](*leaves), leaves, allow_unused=True)
+            for got, want_tensor in zip(grads, expected):
+                want = 0.0 if want_tensor is None else want_tensor.item()
+                assert _same_float(got, want), (name, point, "compiled", got, want)
+
+
+def test_a_function_named_as_an_op_compiles_without_calling_itself() -> None:
+    def exp(x: Value) -> Value:
+        return x.exp()
+
+    for function in (exp, abs, autograd.exp):
+        value, (gradient,) = autograd.compile(function)(-1.5)
+        x = Value(-1.5)
+        out = function(x)
+        out.backward()
+        assert (value, gradient) == (out.data, x.grad)
