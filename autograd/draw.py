@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import html
 import os
-import re
 from collections.abc import Callable, Collection, Iterable, Mapping
 from pathlib import Path
 from typing import Literal
@@ -38,55 +37,28 @@ COLOURS = {
     "group": "#ede9fe",
 }
 HIGHLIGHT = "#dc2626"
-DEFAULT_MAX_NODES = 10_000
+DEFAULT_MAX_NODES = 2_500
+"""The most Values a drawing has unless told otherwise: on a 2-core machine graphviz-pure lays
+out a chain of 2,500 Values in about 2 s and MLP(2, [24, 24, 1]) (2,095) in about 5 s; the
+time grows faster than the count (MLP(2, [32, 32, 1]), 3,559 Values: about 17 s)."""
+LONGEST_NAME = 40
+"""The longest name a box shows; a longer one is cut to this many characters, the last an
+ellipsis, and its node's tooltip holds the whole name."""
+MAX_EDGE_SPAN = 6
+"""The most ranks an edge from a Value used more than once may cross; a longer one starts at a
+copy of the Value's name beside the op. Graphviz lays a long edge out as a chain of hidden nodes,
+one per rank it crosses, so a Value feeding every op of a long chain made a drawing of n Values
+place about n**2 of them: minutes for 121 Values."""
 PNG_DISPLAY_MAX_VALUES = 120
 """The most Values whose drawing a notebook is given as PNG too: a PNG of MLP(2, [4, 4, 1]) (103
 Values) is about 650 KB and takes seconds to render, and both grow with the graph."""
 
 
-LONGEST_NAME = 40
-"""The most characters of a Value's name that its box shows: a longer name is cut, ending in an
-ellipsis, and the whole name is the box's tooltip."""
-
-_UNSHOWABLE = re.compile(
-    "[\x00-\x09\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef"
-    + "".join(chr(plane * 0x10000 + 0xFFFE) + chr(plane * 0x10000 + 0xFFFF) for plane in range(17))
-    + "]"
-)
-"""Characters that a drawing cannot show as themselves: control characters but the newline
-(NUL, ANSI colour codes), lone surrogates (which UTF-8 cannot encode) and noncharacters (U+FFFE),
-which XML forbids or Graphviz refuses."""
-
-
-def visible(text: str) -> str:
-    """``text`` with each character a drawing cannot show written as its Python escape
-    (``"\\x1b"``, ``"\\ud800"``), so it is seen and never breaks the DOT or the SVG."""
-    return _UNSHOWABLE.sub(_escape, text)
-
-
-def _escape(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    if code < 0x100:
-        return f"\\x{code:02x}"
-    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
-
-
 def _text(text: str) -> str:
-    """Text for an HTML-like label, shown as the text it is: visible, markup escaped, and each
-    backslash doubled, so that ``\\N`` or ``\\G`` is not replaced by Graphviz with a name."""
-    escaped = html.escape(visible(text), quote=True).replace("\\", "\\\\")
-    return escaped.replace("\n", "<BR/>")
-
-
-def _name_and_tooltip(name: str) -> tuple[str, str | None]:
-    """A Value's name as its box shows it (at most :data:`LONGEST_NAME` characters) and, if that
-    is cut, the whole name for a tooltip, written for a DOT string (Graphviz decodes ``&amp;``
-    there, and reads a backslash twice: as DOT, then as an escape such as ``\\N``)."""
-    shown = visible(name)
-    if len(shown) <= LONGEST_NAME:
-        return shown, None
-    tooltip = html.escape(shown, quote=False).replace("\\", "\\\\\\\\")
-    return shown[: LONGEST_NAME - 1] + "…", tooltip
+    """``text`` for an HTML-like label: markup escaped, each backslash doubled (Graphviz reads
+    one backslash and a letter, ``\\N`` or ``\\G``, as a name to put in, and drops other
+    lone backslashes), each newline a line break."""
+    return html.escape(text, quote=True).replace("\\", "\\\\").replace("\n", "<BR/>")
 
 
 def _kind(node: Value, root: Value) -> str:
@@ -166,6 +138,24 @@ class Graph:
         return f"<Graph of {len(self.ids)} values>"
 
 
+def _shown_name(name: str) -> str:
+    """``name`` as a box shows it: at most ``LONGEST_NAME`` characters."""
+    if len(name) <= LONGEST_NAME:
+        return name
+    return name[: LONGEST_NAME - 1] + "…"
+
+
+def _tooltip(name: str) -> dict[str, str]:
+    """The tooltip attribute that gives a cut name in full, escaped for a DOT string. Graphviz
+    reads a tooltip's backslashes twice, as DOT and as a text where ``\\N`` and ``\\G`` are
+    the node's and the graph's names, so each backslash is written four times; it reads
+    ``&amp;`` as ``&``, and a quote would end the string."""
+    if len(name) <= LONGEST_NAME:
+        return {}
+    escaped = name.replace("&", "&amp;").replace("\\", "\\" * 4).replace('"', '\\"')
+    return {"tooltip": graphviz.nohtml(escaped)}  # a string, even one that reads <like this>
+
+
 def _value_label(
     name: str,
     node: Value,
@@ -178,7 +168,7 @@ def _value_label(
 ) -> str:
     """A Value's box: its name, its data (or the text ``data``) and, unless ``grad`` is None,
     its grad, on one row or (``grad_row``) on a row of its own below."""
-    shown = _text(_name_and_tooltip(name)[0])
+    shown = _text(_shown_name(name))
     name_cell = f"<B>{shown}</B>" if node.label else f'<FONT COLOR="#6b7280">{shown}</FONT>'
 
     data = f"data {format_number(node.data, precision)}" if data is None else data
@@ -195,6 +185,29 @@ def _value_label(
         + "".join(f"<TR>{row}</TR>" for row in rows)
         + "</TABLE>>"
     )
+
+
+def _far_uses(nodes: list[Value], drawn: set[Value]) -> set[tuple[Value, int]]:
+    """The (Value, input index) pairs whose edge is drawn from a copy of the input: the input is
+    used more than once and, by the longest path from the leaves (two ranks an op, one for its
+    circle and one for its output), the edge would cross more than ``MAX_EDGE_SPAN`` ranks. The
+    nearest use of each input keeps its edge."""
+    rank: dict[Value, int] = {}
+    uses: dict[Value, list[tuple[int, Value, int]]] = {}
+    for node in nodes:
+        if not node.parents or not drawn.issuperset(node.parents):
+            rank[node] = 0
+            continue
+        rank[node] = max(rank[parent] for parent in node.parents) + 2
+        for index, parent in enumerate(node.parents):
+            span = rank[node] - 1 - rank[parent]
+            uses.setdefault(parent, []).append((span, node, index))
+    far: set[tuple[Value, int]] = set()
+    for edges in uses.values():
+        nearest = min(span for span, _, _ in edges)
+        far.update((node, index) for span, node, index in edges
+                   if span > MAX_EDGE_SPAN and span > nearest)  # fmt: skip
+    return far
 
 
 def node_ids(nodes: list[Value]) -> dict[Value, str]:
@@ -235,8 +248,9 @@ def draw(
     that times the output's grad, which is what backward adds to the input (``"contribution"``),
     or nothing (``None``). A Value used twice (``a + a``) has two edges. The root is amber,
     parameters (labelled leaves) blue, other leaves grey, Constants white; ``highlight``
-    outlines the given Values in red. Graphs of more than ``max_nodes`` Values raise
-    ``ValueError`` rather than take minutes to lay out.
+    outlines the given Values in red. An edge from a Value used more than once that would cross
+    more than ``MAX_EDGE_SPAN`` ranks starts at a dashed copy of its name (see there). Graphs of
+    more than ``max_nodes`` Values raise ``ValueError`` rather than take minutes to lay out.
     """
     if edges not in ("local", "contribution", None):
         raise ValueError(f"edges must be 'local', 'contribution' or None, got {edges!r}")
@@ -306,6 +320,7 @@ def _drawing(
     all_ids = node_ids(every)
     drawn = set(nodes)
     ids = {node: all_ids[node] for node in nodes}
+    far = _far_uses(nodes, drawn)
     dot = graphviz.Digraph(
         graph_attr={"rankdir": rankdir, "fontname": "Helvetica", **spacing},
         node_attr={"fontname": "Helvetica", "fontsize": "11"},
@@ -325,13 +340,8 @@ def _drawing(
             node in marked,
             (data_texts or {}).get(node),
         )
-        tooltip = _name_and_tooltip(names[node])[1]
-        extra = (
-            {"class": f"value {kind}"}
-            if tooltip is None
-            else {"class": f"value {kind}", "tooltip": tooltip}
-        )
-        dot.node(node_id, label=label, shape="plain", id=node_id, **extra)
+        dot.node(node_id, label=label, shape="plain", id=node_id, **{"class": f"value {kind}"},
+                 **_tooltip(names[node]))  # fmt: skip
         if node in groups:
             for index, (source, derivative) in enumerate(groups[node].items()):
                 style = {"style": "dashed"} if isinstance(source, Constant) else {}
@@ -354,6 +364,12 @@ def _drawing(
                 attributes["label"] = format_number(number, precision)
             if isinstance(parent, Constant):
                 attributes["style"] = "dashed"  # a Constant takes no gradient
-            dot.edge(ids[parent], op_id, **attributes)
+            start = ids[parent]
+            if (node, index) in far:
+                start = f"{node_id}c{index}"
+                dot.node(start, label=f"<{_text(_shown_name(names[parent]))}>", shape="box",
+                         style="dashed,rounded", id=start, **{"class": f"copy of-{ids[parent]}"},
+                         **_tooltip(names[parent]))  # fmt: skip
+            dot.edge(start, op_id, **attributes)
         dot.edge(op_id, node_id, id=f"{node_id}out", **{"class": "output"})
     return Graph(dot.source, ids)

@@ -1,13 +1,14 @@
 """Turning DOT into SVG or PNG: find a Graphviz ``dot`` and run it.
 
 Both renderers chainrule knows write both formats: graphviz-pure (its own PNG writer) and a
-system Graphviz built with cairo (Debian's is). A PNG is the same for the same DOT and
+system Graphviz built with cairo (Debian's is). An SVG or PNG is the same for the same DOT and
 renderer, byte for byte; two renderers lay a graph out a little differently.
 
-The renderer is, in order: the program named by the ``CHAINRULE_DOT`` environment variable; the
-system ``dot`` if it is on PATH; the ``graphviz-pure`` program installed with chainrule, looked
-up beside the running Python (a notebook kernel often runs without its environment's ``bin`` on
-PATH) and then on PATH.
+So that a drawing does not depend on what else a machine has installed, the renderer is, in
+order: the program named by the ``CHAINRULE_DOT`` environment variable (the user's choice); the
+``graphviz-pure`` program installed with chainrule, looked up beside the running Python (a
+notebook kernel often runs without its environment's ``bin`` on PATH) and then on PATH; and only
+where that is missing (a platform without its wheel), the system ``dot`` on PATH.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ def find_renderer() -> str:
                 "the path of a Graphviz `dot`, or unset it to use the one chainrule installs"
             )
         return found
-    found = shutil.which("dot") or _beside_python("graphviz-pure") or shutil.which("graphviz-pure")
+    found = _beside_python("graphviz-pure") or shutil.which("graphviz-pure") or shutil.which("dot")
     if found is None:
         raise RenderError(
             "no Graphviz renderer found: chainrule's graphviz-pure is not installed beside "

@@ -14,6 +14,7 @@ derivatives along each (:func:`paths`, counted first by :func:`path_counts`;
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -63,13 +64,48 @@ def format_number(x: float, precision: int) -> str:
     return f"{x:.{precision}g}"
 
 
+_HIDDEN_CATEGORIES = frozenset({"Cc", "Cs", "Cn", "Zl", "Zp"})
+"""Characters that show no glyph of their own: controls (ANSI colour codes, NUL, tab), lone
+surrogates, unassigned code points and noncharacters (U+FFFE), line and paragraph separators."""
+_DIRECTION_CONTROLS = frozenset(
+    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
+"""Characters that silently reorder the text around them (a label could read backwards)."""
+
+
+def visible(text: str) -> str:
+    r"""``text`` with every character that would not show as itself written as its Python
+    escape (``\x1b``, ``\x00``, ``\ufffe``, ``\ud800``), so a name is shown as the
+    characters it holds, and no renderer meets a control character or a lone surrogate. A
+    newline stays a newline (a drawing breaks the line there).
+
+    Examples:
+        >>> print(visible("\x1b[31mred\x00"))
+        \x1b[31mred\x00
+        >>> print(visible("数据 \\N"))
+        数据 \N
+    """
+    if text.isprintable():
+        return text
+    return "".join(
+        char
+        if char == "\n"
+        or (
+            unicodedata.category(char) not in _HIDDEN_CATEGORIES and char not in _DIRECTION_CONTROLS
+        )
+        else repr(char)[1:-1]
+        for char in text
+    )
+
+
 def node_names(nodes: list[Value], precision: int = 4) -> dict[Value, str]:
-    """A name for every node: its label; a Constant's number; otherwise ``v`` and its position
-    in ``nodes``, so unlabelled nodes are named by where they are, the same in every run."""
+    """A name for every node: its label, shown with :func:`visible`; a Constant's number;
+    otherwise ``v`` and its position in ``nodes``, so unlabelled nodes are named by where they
+    are, the same in every run."""
     names = {}
     for position, node in enumerate(nodes):
         if node.label:
-            names[node] = node.label
+            names[node] = visible(node.label)
         elif isinstance(node, Constant):
             names[node] = format_number(node.data, precision)
         else:

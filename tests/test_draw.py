@@ -115,21 +115,30 @@ def _parse_svg(svg: str) -> ET.Element:
     return root
 
 
-def test_svg_through_graphviz_pure(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PATH", "")  # no system dot: the graphviz-pure beside this Python
+def test_graphviz_pure_is_the_renderer_even_where_a_system_dot_is_installed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A drawing must not depend on what else the machine has: a ``dot`` on PATH is passed over
+    while the graphviz-pure installed with chainrule is there, and used only without it."""
+    monkeypatch.delenv("CHAINRULE_DOT", raising=False)
+    fake = tmp_path / "dot"
+    fake.write_text("#!/bin/sh\nexit 1\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert Path(find_renderer()).name.startswith("graphviz-pure")
     _, _, c = _graph()
-    program = find_renderer()
-    assert Path(program).name.startswith("graphviz-pure")
-    svg = draw(c).svg()
-    ids = {element.get("id") for element in _parse_svg(svg).iter()}
+    ids = {element.get("id") for element in _parse_svg(draw(c).svg()).iter()}
     assert {"v0", "v1", "v4", "v4op", "v2e0", "v4out"} <= ids
+    monkeypatch.setattr("autograd.render._beside_python", lambda name: None)
+    assert find_renderer() == str(fake)  # no graphviz-pure anywhere: the system dot
 
 
 @pytest.mark.skipif(
     shutil.which("dot") is None, reason="the system Graphviz `dot` is not installed"
 )
-def test_svg_through_system_dot() -> None:
+def test_svg_through_system_dot(monkeypatch: pytest.MonkeyPatch) -> None:
     _, _, c = _graph()
+    monkeypatch.setenv("CHAINRULE_DOT", "dot")
     assert find_renderer() == shutil.which("dot")
     svg = render(draw(c).dot, "svg").decode()
     ids = {element.get("id") for element in _parse_svg(svg).iter()}
@@ -141,10 +150,7 @@ def test_grad_rows_hold_their_text_last_and_below(
     renderer: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The step-through page finds each box's grad row as its node's last text."""
-    if renderer == "dot" and shutil.which("dot") is None:
-        pytest.skip("the system Graphviz `dot` is not installed")
-    if renderer == "graphviz-pure":
-        monkeypatch.setenv("PATH", "")
+    _renderer(renderer, monkeypatch)
     a = Value(2.0, label="a")
     c = (a * 3.0).exp()
     texts = {a: "grad 0 -> 0.25", c: "grad 1"}
@@ -191,11 +197,15 @@ def test_save_by_suffix(tmp_path: Path) -> None:
 
 
 def _renderer(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Draw with ``name``: graphviz-pure (no system dot on PATH) or the system ``dot``."""
-    if name == "dot" and shutil.which("dot") is None:
+    """Draw with ``name``: graphviz-pure or the system ``dot``, chosen by ``CHAINRULE_DOT``."""
+    found = shutil.which("dot") if name == "dot" else _pure_renderer()
+    if found is None:
         pytest.skip("the system Graphviz `dot` is not installed")
-    if name == "graphviz-pure":
-        monkeypatch.setenv("PATH", "")
+    monkeypatch.setenv("CHAINRULE_DOT", found)
+
+
+def _pure_renderer() -> str:
+    return str(Path(sys.executable).parent / "graphviz-pure")
 
 
 def _png_pixels(png: bytes) -> tuple[int, int, set[tuple[int, int, int]]]:

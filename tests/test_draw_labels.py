@@ -37,7 +37,7 @@ def _texts(svg: str) -> list[str]:
 LABELS = [
     ("\x1b[31mred\x1b[0m", r"\x1b[31mred\x1b[0m"),  # ANSI colour codes
     ("a\x00b", r"a\x00b"),  # NUL
-    ("tab\there", r"tab\x09here"),
+    ("tab\there", r"tab\there"),
     ("del\x7f c1\x85", r"del\x7f c1\x85"),
     ("non\ufffecharacter\uffff", r"non\ufffecharacter\uffff"),
     ("plane one \U0001fffe", r"plane one \U0001fffe"),
