@@ -364,29 +364,29 @@ def test_real_interrupts_leave_the_collector_on_and_the_lock_free() -> None:
 
     previous = signal.signal(signal.SIGALRM, interrupt)
     rng = random.Random(0)
-    interrupted = 0
-    deadline = time.monotonic() + 3.0
+    interrupted = passes = 0
+    deadline = time.monotonic() + 60.0  # a bound for a very slow machine, not a timing claim
     try:
-        while time.monotonic() < deadline:
+        while interrupted < 100 and time.monotonic() < deadline:
+            passes += 1
             x, w, s, y = _graph()
             try:
-                signal.setitimer(signal.ITIMER_REAL, rng.uniform(1e-6, 6e-5))
-                for _ in range(20):
-                    y.backward()
-            except KeyboardInterrupt:
+                try:
+                    signal.setitimer(signal.ITIMER_REAL, rng.uniform(1e-6, 6e-5))
+                    for _ in range(20):
+                        y.backward()
+                finally:
+                    signal.setitimer(signal.ITIMER_REAL, 0)
+            except KeyboardInterrupt:  # in a pass, or just after it before the timer stopped
                 interrupted += 1
-            finally:
-                signal.setitimer(signal.ITIMER_REAL, 0)
             assert gc_enabled()
             assert not autograd.graph.RUNNING[0]
             assert _lock_is_free()
             _check_correct(x, w, s, y)
-    except KeyboardInterrupt:  # a last alarm outside the passes
-        pass
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
-    assert interrupted > 50
+    assert interrupted >= 100, f"only {interrupted} of {passes} runs were interrupted"
 
 
 def _lock_is_free() -> bool:
