@@ -187,3 +187,28 @@ def test_editing_an_input_of_a_collapsed_page_recomputes_its_boxes(browser: Any)
             label = page.text_content(f"[id='live-v{position[group.output]}g{k}'] text")
             assert label == format_number(group.locals[source], 4)
     assert problems == []
+
+
+IN_VIEW = """(ids) => { const v = document.getElementById('graph').getBoundingClientRect();
+  return ids.map((id) => { const r = document.getElementById(id).getBoundingClientRect();
+    return r.left >= v.left && r.right <= v.right && r.top >= v.top && r.bottom <= v.bottom; }); }"""
+
+
+def test_a_step_with_no_node_of_its_own_shows_where_the_drawing_starts(browser: Any) -> None:
+    """The first step highlights the leaves and the last the parameters, all over the seed
+    network's drawing, wider than a desktop. Neither frames a Constant at the far right: the
+    view starts at the drawing's left, where the inputs are (in a left-to-right drawing they
+    are the leaves in the first rank), so w13 and y1 are in view in both."""
+    graph = seed.loss_graph()
+    player = step_through(graph)
+    names = {value.label: ident for value, ident in player.graph.ids.items()}
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    page.set_content(player.html)
+    page.wait_for_selector("#counter:has-text('forward 1 of 16')")
+    wide = page.evaluate("document.querySelector('#graph svg').getBoundingClientRect().width")
+    assert wide > page.evaluate("document.getElementById('graph').clientWidth")  # it must scroll
+    first = [names["w13"], names["y1"]]
+    assert page.evaluate(IN_VIEW, first) == [True, True]
+    page.keyboard.press("End")
+    page.wait_for_selector("#counter:has-text('backward 17 of 17')")
+    assert page.evaluate(IN_VIEW, [names["w13"], names["w23"]]) == [True, True]
