@@ -212,3 +212,23 @@ def test_a_step_with_no_node_of_its_own_shows_where_the_drawing_starts(browser: 
     page.keyboard.press("End")
     page.wait_for_selector("#counter:has-text('backward 17 of 17')")
     assert page.evaluate(IN_VIEW, [names["w13"], names["w23"]]) == [True, True]
+
+
+def test_a_long_list_scrolls_in_its_box_and_leaves_the_graph_most_of_the_page(
+    browser: Any,
+) -> None:
+    """The first step of MLP(2, [16, 16, 1]) lists its 339 leaves: the list scrolls inside a
+    box at most 16rem (256 px) tall, and the graph keeps more of a desktop window than the list."""
+    _, loss = _mlp16()
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    page.set_content(step_through(loss).html)
+    page.wait_for_selector("#counter:has-text('forward 1 of')")
+    assert page.evaluate("document.querySelectorAll('#lines .line').length") > 300
+    sizes = page.evaluate(
+        "(() => { const e = document.getElementById('explanation');"
+        " return [e.clientHeight, e.scrollHeight,"
+        " document.getElementById('graph').clientHeight]; })()"
+    )
+    explanation, content, graph = sizes
+    assert explanation <= 256 < content  # it scrolls in its box
+    assert graph > explanation + 100
