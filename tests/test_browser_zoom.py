@@ -191,7 +191,8 @@ def test_editing_an_input_of_a_collapsed_page_recomputes_its_boxes(browser: Any)
 
 IN_VIEW = """(ids) => { const v = document.getElementById('graph').getBoundingClientRect();
   return ids.map((id) => { const r = document.getElementById(id).getBoundingClientRect();
-    return r.left >= v.left && r.right <= v.right && r.top >= v.top && r.bottom <= v.bottom; }); }"""
+    return r.left >= v.left && r.right <= v.right
+      && r.top >= v.top && r.bottom <= v.bottom; }); }"""
 
 
 def test_a_step_with_no_node_of_its_own_shows_where_the_drawing_starts(browser: Any) -> None:
