@@ -5,7 +5,9 @@ document.py), never from the engine."""
 
 from __future__ import annotations
 
+import hashlib
 import math
+import os
 import sys
 import xml.etree.ElementTree as ET
 
@@ -37,7 +39,8 @@ def test_backward_gives_the_hand_derived_gradients_and_step_1() -> None:
 
 
 @pytest.mark.parametrize(
-    ("optimizer", "steps", "printed"), [("sgd", 111, DOCUMENT_SGD), ("rmsprop", 11, DOCUMENT_RMSPROP)]
+    ("optimizer", "steps", "printed"),
+    [("sgd", 111, DOCUMENT_SGD), ("rmsprop", 11, DOCUMENT_RMSPROP)],
 )
 def test_training_stops_at_the_documents_step(
     optimizer: nn.seed.OptimizerName, steps: int, printed: dict[int, str]
@@ -69,6 +72,8 @@ def test_draw_renders_svg_through_javascript_with_the_node_labels() -> None:
     texts = _texts(svg)
     for label in ("w13", "w45", "y5", "z3", "E"):
         assert label in texts, (label, texts)
+    if os.environ["SEED_DOT_SHA256"]:  # the DOT drawn on the machine that runs the harness
+        assert hashlib.sha256(graph.dot.encode()).hexdigest() == os.environ["SEED_DOT_SHA256"]
     data, metadata = graph._repr_mimebundle_()
     assert set(data) == {"image/svg+xml", "text/plain"}  # no PNG in Pyodide
     assert metadata == {}

@@ -8,6 +8,8 @@
 // as globalThis.chainruleRenderDot(dot, format), the function chainrule's render module calls in
 // Pyodide. No request leaves the machine: fetch accepts only file: URLs and local paths, http and
 // https requests throw, and any attempt fails the run even if something caught the error.
+// SEED_DOT_SHA256, if set, is the SHA-256 of the document's drawing's DOT as drawn elsewhere:
+// the checks compare Pyodide's with it.
 // The exit code is pytest's.
 
 import http from "node:http";
@@ -47,7 +49,10 @@ if (wheels.length === 0 || wheels.some((path) => !path.endsWith(".whl"))) {
 }
 
 const started = Date.now();
-const pyodide = await loadPyodide({ indexURL: join(here, "node_modules", "pyodide") });
+const pyodide = await loadPyodide({
+  indexURL: join(here, "node_modules", "pyodide"),
+  env: { HOME: "/home/pyodide", SEED_DOT_SHA256: process.env.SEED_DOT_SHA256 ?? "" },
+});
 const viz = await instance();
 globalThis.chainruleRenderDot = (dot, format) => viz.renderString(dot, { format });
 
