@@ -6,14 +6,16 @@
 // Pyodide's site-packages with Python's zipfile: no micropip, which the npm package does not
 // ship, and no index. Drawings are rendered by @viz-js/viz, a WebAssembly Graphviz, registered
 // as globalThis.chainruleRenderDot(dot, format), the function chainrule's render module calls in
-// Pyodide. No request leaves the machine: fetch accepts only file: URLs and local paths, http and
-// https requests throw, and any attempt fails the run even if something caught the error.
+// Pyodide. No request leaves the machine: fetch accepts only file: URLs, and http, https, net and
+// tls connections throw, and any attempt fails the run even if something caught the error.
 // SEED_DOT_SHA256, if set, is the SHA-256 of the document's drawing's DOT as drawn elsewhere:
 // the checks compare Pyodide's with it.
 // The exit code is pytest's.
 
 import http from "node:http";
 import https from "node:https";
+import net from "node:net";
+import tls from "node:tls";
 import { readFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -34,9 +36,15 @@ globalThis.fetch = async (resource, options) => {
   }
   return localFetch(resource, options);
 };
-for (const module of [http, https]) {
-  module.request = (...args) => refuse(`${module === http ? "http" : "https"}.request`);
-  module.get = (...args) => refuse(`${module === http ? "http" : "https"}.get`);
+for (const [name, module, functions] of [
+  ["http", http, ["request", "get"]],
+  ["https", https, ["request", "get"]],
+  ["net", net, ["connect", "createConnection"]],
+  ["tls", tls, ["connect"]],
+]) {
+  for (const fn of functions) {
+    module[fn] = () => refuse(`${name}.${fn}`);
+  }
 }
 
 const { loadPyodide } = await import("pyodide");
@@ -79,7 +87,7 @@ const loaded = Date.now();
 
 const code = pyodide.runPython(`
 import pytest
-pytest.main(["-q", "-p", "no:cacheprovider", "-W", "error", "/checks/checks.py"])
+int(pytest.main(["-q", "-p", "no:cacheprovider", "-W", "error", "/checks/checks.py"]))
 `);
 console.log(
   `pyodide checks: Pyodide, Viz and the wheels loaded in ${(loaded - started) / 1000} s, ` +
