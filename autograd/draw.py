@@ -19,7 +19,7 @@ from typing import Literal
 import graphviz
 
 from autograd.files import write_atomically
-from autograd.render import render
+from autograd.render import render, renders_png
 from autograd.trace import format_number, graph_nodes, node_names
 from autograd.value import Constant, Value
 
@@ -118,13 +118,14 @@ class Graph:
         """The drawing for Jupyter, as SVG and as PNG. A trusted notebook and nbconvert's HTML
         show the SVG; an untrusted notebook, which shows no SVG, shows the PNG, at its natural
         size (``unconfined``) as JupyterLab shows the SVG. A drawing of more than
-        ``PNG_DISPLAY_MAX_VALUES`` Values comes as SVG alone."""
+        ``PNG_DISPLAY_MAX_VALUES`` Values comes as SVG alone, and so does every drawing in
+        Pyodide, which renders no PNG."""
         renderings: dict[str, Callable[[], str]] = {
             "image/svg+xml": self.svg,
             "image/png": lambda: base64.b64encode(self.png()).decode("ascii"),
             "text/plain": lambda: repr(self),
         }
-        if len(self.ids) > PNG_DISPLAY_MAX_VALUES:
+        if len(self.ids) > PNG_DISPLAY_MAX_VALUES or not renders_png():
             del renderings["image/png"]
         data = {
             mime: make()

@@ -48,6 +48,7 @@ from autograd.javascript import (
     runtime,
     script_json,
 )
+from autograd.render import renders_png
 from autograd.rule import worked_value
 from autograd.trace import (
     backward_steps,
@@ -598,6 +599,14 @@ def _quiz_script(quiz: dict[str, object]) -> str:
     return f"<script>\n{checked_for_html(script)}</script>"
 
 
+def _picture_source(picture: Graph) -> str:
+    """A data URL of the picture under the player: its PNG, or where no PNG is rendered
+    (Pyodide) its SVG."""
+    if renders_png():
+        return "data:image/png;base64," + base64.b64encode(picture.png()).decode("ascii")
+    return "data:image/svg+xml;base64," + base64.b64encode(picture.svg().encode()).decode("ascii")
+
+
 class StepThrough:
     """The passes over a graph as a player: ``.html`` (a standalone page), ``.save(path)``,
     and display in Jupyter. ``.frames`` are the backward frames played, ``.graph`` the
@@ -639,9 +648,10 @@ class StepThrough:
         over a picture of the graph, in the same cell of a grid, the iframe on top. Where the
         HTML is shown as it is (a trusted notebook, nbconvert's HTML) the player covers the
         picture, and ``aria-hidden`` hides it from screen readers too. Where a sanitizer removes
-        the iframe (an untrusted notebook, a static preview) the picture is left, in a box that
-        scrolls; such sanitizers also drop ``aria-hidden`` (JupyterLab's keeps no aria
-        attribute), so a screen reader reads the picture's text. A graph too large for a
+        the iframe (an untrusted notebook, a static preview) the picture (a PNG; in Pyodide, which
+        renders no PNG, the SVG) is left, in a box that scrolls; such sanitizers also drop
+        ``aria-hidden`` (JupyterLab's keeps no aria attribute), so a screen reader reads the
+        picture's text. A graph too large for a
         picture leaves a sentence saying so instead."""
         page = html.escape(self.html, quote=True)
         title = html.escape(self.title, quote=True)
@@ -651,9 +661,8 @@ class StepThrough:
                 "here: run this cell to step through its backward pass.</p>"
             )
         else:
-            png = base64.b64encode(self._picture.png()).decode("ascii")
             under = (
-                f'<img src="data:image/png;base64,{png}" alt="{title}" '
+                f'<img src="{_picture_source(self._picture)}" alt="{title}" '
                 'style="display: block; max-width: none">'
             )
         return (

@@ -9,6 +9,13 @@ order: the program named by the ``CHAINRULE_DOT`` environment variable (the user
 ``graphviz-pure`` program installed with chainrule, looked up beside the running Python (a
 notebook kernel often runs without its environment's ``bin`` on PATH) and then on PATH; and only
 where that is missing (a platform without its wheel), the system ``dot`` on PATH.
+
+In Pyodide (``sys.platform == "emscripten"``) no program can be run, so the page or program that
+hosts Pyodide renders instead: it defines ``globalThis.chainruleRenderDot(dot, format)``, a
+synchronous JavaScript function that returns the SVG text of the DOT ``dot`` for the format
+``"svg"`` (with ``@viz-js/viz``: ``const viz = await instance()`` once, before Python runs, then
+``(dot, format) => viz.renderString(dot, {format})``). Only SVG is rendered there: a PNG raises
+:class:`RenderError`, and :func:`renders_png` says so beforehand.
 """
 
 from __future__ import annotations
@@ -22,6 +29,8 @@ from pathlib import Path
 
 ENVIRONMENT_VARIABLE = "CHAINRULE_DOT"
 TIMEOUT_SECONDS = 120
+JAVASCRIPT_RENDERER = "chainruleRenderDot"
+"""The name of the function on JavaScript's ``globalThis`` that renders DOT in Pyodide."""
 
 
 class RenderError(RuntimeError):
@@ -35,6 +44,16 @@ def _beside_python(name: str) -> str | None:
             if candidate.is_file() and os.access(candidate, os.X_OK):
                 return str(candidate)
     return None
+
+
+def in_pyodide() -> bool:
+    """Whether this Python is Pyodide's (WebAssembly), where DOT is rendered by JavaScript."""
+    return sys.platform == "emscripten"
+
+
+def renders_png() -> bool:
+    """Whether :func:`render` can write PNG here: everywhere but Pyodide."""
+    return not in_pyodide()
 
 
 def find_renderer() -> str:
@@ -60,7 +79,10 @@ def find_renderer() -> str:
 
 
 def render(dot_source: str, output_format: str = "svg", renderer: str | None = None) -> bytes:
-    """Run the renderer (by default :func:`find_renderer`) on DOT text; return its output."""
+    """Run the renderer (by default :func:`find_renderer`; in Pyodide, the host's JavaScript
+    function) on DOT text; return its output."""
+    if renderer is None and in_pyodide():
+        return _render_with_javascript(dot_source, output_format)
     program = renderer or find_renderer()
     try:
         result = subprocess.run(  # noqa: S603 - the user's own renderer, no shell
@@ -82,3 +104,32 @@ def render(dot_source: str, output_format: str = "svg", renderer: str | None = N
             )
         raise RenderError(f"{program} -T{output_format} failed ({result.returncode}): {message}")
     return result.stdout
+
+
+def _render_with_javascript(dot_source: str, output_format: str) -> bytes:
+    """The host's ``globalThis.chainruleRenderDot(dot, format)`` on DOT text, in Pyodide."""
+    if output_format != "svg":
+        raise RenderError(
+            f"Pyodide renders drawings as svg only, not {output_format}: its WebAssembly "
+            "Graphviz writes no bitmap. Ask for .svg() or save a .svg file."
+        )
+    import js  # Pyodide's bridge to JavaScript, found only there
+
+    function = getattr(js, JAVASCRIPT_RENDERER, None)
+    if function is None:
+        raise RenderError(
+            f"no renderer for drawings in Pyodide: define globalThis.{JAVASCRIPT_RENDERER} "
+            "before running Python, a synchronous function (dot, format) that returns the SVG "
+            "text, e.g. with @viz-js/viz: const viz = await instance(); globalThis."
+            f"{JAVASCRIPT_RENDERER} = (dot, format) => viz.renderString(dot, {{format}});"
+        )
+    try:
+        text = function(dot_source, output_format)
+    except Exception as error:  # a JavaScript error comes as pyodide.ffi.JsException
+        raise RenderError(f"globalThis.{JAVASCRIPT_RENDERER} failed: {error}") from None
+    if not isinstance(text, str):
+        raise RenderError(
+            f"globalThis.{JAVASCRIPT_RENDERER} must return the {output_format} text as a "
+            f"string, it returned {type(text).__name__}"
+        )
+    return text.encode("utf-8")
