@@ -317,7 +317,8 @@ class _Group:
     """The Values one box stands for: ``output``, and every Value it absorbed (each of whose
     consumers is in the group); ``inputs`` are the Values outside that its members read, in
     the order first read; ``locals`` is d(output)/d(input) for each, the sum over the paths
-    inside the group of the products of their local derivatives."""
+    inside the group of the products of their local derivatives (left at 0 for a Constant,
+    which takes no gradient: its edge is drawn without a label)."""
 
     def __init__(self, output: Value, members: list[Value]) -> None:
         self.output = output
@@ -331,6 +332,8 @@ class _Group:
         for member in reversed(members):  # the chain rule inside the group, from its output
             upstream = adjoint.get(member, 0.0)
             for parent, local in zip(member.parents, member.local_grads):
+                if isinstance(parent, Constant):
+                    continue  # it takes no gradient: its derivative is neither used nor shown
                 into = self.locals if parent not in inside else adjoint
                 into[parent] = into.get(parent, 0.0) + float(local) * upstream
 
