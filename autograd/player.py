@@ -113,6 +113,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "node": "{node} ({op}): its gradient {grad} is complete; it passes a share to each input.",
         "done": "Done: every gradient is complete.",
         "parameters": "Done: every gradient is complete. The parameters' gradients:",
+        "leaves": "Done: every gradient is complete. The gradients of the leaves, the Values "
+        "the graph starts from (give parameters= to list a model's parameters alone):",
         "update": "{node}: the optimizer's step changes its value by its gradient.",
         "quiz": "Quiz",
         "quiz_question": "Your turn: what is {name}? Type your prediction and press Check "
@@ -175,6 +177,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "node": "{node}（{op}）：梯度 {grad} 已经算完，现在分一份给它的每个输入。",
         "done": "完成：所有梯度都已算出。",
         "parameters": "完成：所有梯度都已算出。各参数的梯度如下：",
+        "leaves": "完成：所有梯度都已算出。各叶节点（计算图的起点）的梯度如下"
+        "（给出 parameters= 则只列出模型的参数）：",
         "update": "{node}：优化器的这一步按它的梯度更新它的值。",
         "quiz": "小测验",
         "quiz_question": "轮到你了：{name} 等于多少？填上你预测的数，再按“核对”（或回车键）。",
@@ -829,6 +833,7 @@ def step_through(
     quiz: bool | Sequence[Value] = False,
     quiz_tolerance: float = 1e-3,
     collapse: bool | Iterable[Value] = False,
+    parameters: HasParameters | Iterable[Value] | None = None,
 ) -> StepThrough:
     """Run ``root.backward()`` step by step (grads change exactly as ``backward`` changes them)
     and return a player of the forward pass, the backward pass and, given an ``optimizer``, its
@@ -858,6 +863,14 @@ def step_through(
     (:func:`autograd.graph.nodes_on_paths`), with the other inputs of their ops drawn faded
     and without a grad row, since only part of their gradient flows along these paths. Each
     backward step shows only the shares that go along the paths; the last one gives d(root)/dv.
+
+    **Parameters** (``parameters=model``, anything with a ``parameters()`` method such as an
+    ``nn`` Module, or a list of Values): the last backward step lists the gradients of those
+    of them in the graph, in their order, as "the parameters' gradients", and the quiz's
+    ``quiz=True`` asks for them. Without it the graph alone cannot tell a weight from an input:
+    the last step lists every leaf that takes a gradient (a labelled Value made by no op and
+    not a Constant), as "the gradients of the leaves". With ``wrt`` it gives d(root)/d(wrt),
+    and ``parameters`` is refused.
 
     **Quiz** (``quiz=True`` for every parameter's gradient, or a list of the Values to ask
     about): the page asks for each such gradient at the backward step where it becomes
@@ -897,6 +910,7 @@ def step_through(
     _check_quiz_options(quiz, quiz_tolerance)
     words = TEXTS[lang]
     nodes = graph_nodes(root)
+    chosen = _chosen_parameters(parameters, nodes, wrt)
     groups: dict[Value, _Group] = {}
     if collapse is not False:
         if wrt is not None:
@@ -975,14 +989,16 @@ def step_through(
     # --- backward
     grad_nodes = [node for node in ordered if _has_grad(node, wrt, context)]
     rows = _GradRows(grad_nodes, ids, precision)
-    if wrt is None:
+    if chosen is not None:
+        results = [v for v in chosen if v is not root]
+    elif wrt is None:
         # Those drawn, then each box's, box by box in the order of their forward steps.
-        parameters = [n for n in grad_nodes if not n.parents and n.label and n is not root]
-        parameters += [w for node in expanded if node in groups for w in groups[node].parameters]
+        results = [n for n in grad_nodes if not n.parents and n.label and n is not root]
+        results += [w for node in expanded if node in groups for w in groups[node].parameters]
     else:
-        parameters = [wrt] if wrt is not root else []
-    drawn_parameters = [n for n in parameters if n in rows.totals]  # a box's own are not asked
-    asked = _quiz_targets(quiz, root, set(rows.totals), drawn_parameters)  # before backward
+        results = [wrt] if wrt is not root else []
+    drawn_results = [n for n in results if n in rows.totals]  # a box's own are not asked
+    asked = _quiz_targets(quiz, root, set(rows.totals), drawn_results)  # before backward
     all_frames = list(backward_steps(root))
     frames = [frame for frame in all_frames if frame.node in shown_expanded]
     if groups:
@@ -1058,14 +1074,15 @@ def step_through(
                 boxes=boxes,
             )
         )
+    closing = "parameters" if chosen is not None or wrt is not None else "leaves"
     played.append(
         _frame(
             phase="backward",
-            title=words["parameters" if parameters else "done"],
-            lines=[f"d{r}/d{_d(names[v])} = {rows.write(grad_of(v))}" for v in parameters],
+            title=words[closing if results else "done"],
+            lines=[f"d{r}/d{_d(names[v])} = {rows.write(grad_of(v))}" for v in results],
             gradients=[
                 {"node": ids[absorbed.get(v, v)], "name": names[v], "grad": _number(grad_of(v))}
-                for v in parameters
+                for v in results
             ],
             boxes=rows.settle(receivers, len(played)),
         )
@@ -1210,6 +1227,50 @@ def _group_local_line(
     """d(output)/d(input) of a box, summed over the paths inside it."""
     number = format_number(float(edge.local_grad), precision)
     return f"d{_d(names[output])}/d{_d(names[edge.input])} = {number}"
+
+
+class HasParameters(Protocol):
+    """What ``step_through(..., parameters=...)`` takes besides a list: a model, such as an
+    ``nn`` Module, whose ``parameters()`` are its Values to train."""
+
+    def parameters(self) -> Sequence[Value]: ...
+
+
+def _chosen_parameters(given: object, nodes: list[Value], wrt: Value | None) -> list[Value] | None:
+    """The Values ``parameters=`` names that are in the graph (``nodes``), in its order; None
+    if it names none. Refuses what is neither a model nor a list of Values, a Constant, a list
+    none of whose Values is in the graph, and ``parameters`` together with ``wrt``."""
+    if given is None:
+        return None
+    if wrt is not None:
+        raise ValueError(
+            "parameters and wrt cannot be combined: a focus on wrt ends with d(root)/d(wrt)"
+        )
+    listed = getattr(given, "parameters", None)
+    values = listed() if callable(listed) else given
+    if isinstance(values, (str, bytes, Value)) or not isinstance(values, Iterable):
+        raise TypeError(
+            "parameters must be a model with a parameters() method (an nn Module) or a list of "
+            f"Values, got {type(given).__name__}: {given!r}"
+        )
+    chosen = list(dict.fromkeys(values))
+    for value in chosen:
+        if not isinstance(value, Value):
+            raise TypeError(
+                f"parameters must list Values, got an item of type {type(value).__name__!r}"
+            )
+        if isinstance(value, Constant):
+            raise ValueError(
+                f"parameters lists {describe(value)}, a Constant: it takes no gradient"
+            )
+    in_graph = set(nodes)
+    found = [value for value in chosen if value in in_graph]
+    if chosen and not found:
+        raise ValueError(
+            f"none of the {len(chosen)} parameters given is in the graph of the root: was the "
+            "root computed by another model?"
+        )
+    return found
 
 
 def _has_grad(node: Value, wrt: Value | None, context: list[Value]) -> bool:
