@@ -93,7 +93,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "key": "How to read the graph",
         "help": "In each box, data is the value and grad the gradient of {root} with respect to "
         "it. Forward pass: red is the node being computed, blue its inputs; a blank data row "
-        "is a value not computed yet. Backward pass: red is the node whose gradient is "
+        "is a value not computed yet, and an edge shows its local derivative once its op has "
+        "run. Backward pass: red is the node whose gradient is "
         "complete, passing a share to each input along its edges (each labelled with its local "
         "derivative); blue, the inputs receiving a share, their grad shown old → new. An italic "
         "grad is a running sum that still waits for shares; a blank one has received none yet. "
@@ -158,7 +159,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "graph": "计算图",
         "key": "怎么看这张图",
         "help": "每个方框里，data 是这个量的值，grad 是 {root} 对它的梯度。"
-        "正向传播：红色是正在计算的节点，蓝色是它的输入；data 一栏空白表示这个值还没有算出来。"
+        "正向传播：红色是正在计算的节点，蓝色是它的输入；data 一栏空白表示这个值还没有算出来，"
+        "边上的局部导数在它的运算算完之后才标出。"
         "反向传播：红色是梯度已经算完的节点，正沿着边分一份梯度给每个输入（边上标的是局部导数）；"
         "蓝色是正在接收梯度的输入，grad 显示为“旧值 → 新值”。"
         "斜体的 grad 是还在累加的部分和，后面还有贡献要来；grad 空着，表示还没收到任何贡献。"
