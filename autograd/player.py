@@ -48,6 +48,7 @@ from autograd.javascript import (
     runtime,
     script_json,
 )
+from autograd.render import RenderError
 from autograd.rule import worked_value
 from autograd.trace import (
     backward_steps,
@@ -609,8 +610,9 @@ def _quiz_script(quiz: dict[str, object]) -> str:
 
 class StepThrough:
     """The passes over a graph as a player: ``.html`` (a standalone page), ``.save(path)``,
-    and display in Jupyter. ``.frames`` are the backward frames played, ``.graph`` the
-    drawing, ``.updates`` the optimizer's updates played."""
+    and display in Jupyter, as HTML (the player over a picture) and as PNG (the picture alone),
+    as :class:`autograd.Graph` gives SVG and PNG. ``.frames`` are the backward frames played,
+    ``.graph`` the drawing, ``.updates`` the optimizer's updates played."""
 
     def __init__(
         self,
@@ -642,6 +644,18 @@ class StepThrough:
             return None
         root = list(self.graph.ids)[-1]  # the drawing lists each Value after its inputs
         return draw(root, max_nodes=len(self.graph.ids))
+
+    def _repr_png_(self) -> bytes | None:
+        """The picture of the graph as the pass leaves it (its last step: every box with its
+        data and its complete gradient), as PNG: what a view that shows no HTML, or a static
+        page of a notebook, can show. None for a graph of more than ``PNG_DISPLAY_MAX_VALUES``
+        Values, or where no renderer can run (Jupyter then leaves the PNG out)."""
+        if self._picture is None:
+            return None
+        try:
+            return self._picture.png()
+        except RenderError:
+            return None
 
     def _repr_html_(self) -> str:
         """The player in an iframe (which keeps its script and styles apart from the notebook's)
