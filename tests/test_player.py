@@ -456,7 +456,7 @@ def test_focus_in_a_wide_mlp_gives_the_gradient_finite_differences_give() -> Non
     assert len(drawn) < len(whole) * 2 / 3
     # Left out: the other first-layer units' parameters, and of the second layer's all but the
     # 16 weights on the output of the weight's own unit and the 16 biases (other inputs).
-    assert drawn.isdisjoint(model.parameters()[3 : 16 * 3])  # units 1 to 15: w0, w1, b
+    assert drawn.isdisjoint(model.parameters()[3 : 16 * 3])  # units 1 to 15: w.0, w.1, b
     second_layer = model.layers[1].parameters()
     assert len(drawn.intersection(second_layer)) == 16 + 16
 
