@@ -247,7 +247,8 @@ def draw(
     ``grads``, its grad, to ``precision`` significant digits. Each op is its own circle. The edge
     from an input to an op shows the local derivative d(output)/d(input) (``edges="local"``),
     that times the output's grad, which is what backward adds to the input (``"contribution"``),
-    or nothing (``None``). A Value used twice (``a + a``) has two edges. The root is amber,
+    or nothing (``None``); the edge from a Constant, which takes no gradient, is dashed and has no
+    label. A Value used twice (``a + a``) has two edges. The root is amber,
     parameters (labelled leaves) blue, other leaves grey, Constants white; ``highlight``
     outlines the given Values in red. An edge from a Value used more than once that would cross
     more than ``MAX_EDGE_SPAN`` ranks starts at a dashed copy of its name (see there). Graphs of
@@ -345,9 +346,11 @@ def _drawing(
                  **_tooltip(names[node]))  # fmt: skip
         if node in groups:
             for index, (source, derivative) in enumerate(groups[node].items()):
-                style = {"style": "dashed"} if isinstance(source, Constant) else {}
-                dot.edge(ids[source], node_id, id=f"{node_id}g{index}", label=format_number(
-                    derivative, precision), **{"class": "input boxed", **style})  # fmt: skip
+                edge = {"label": format_number(derivative, precision)}
+                if isinstance(source, Constant):  # it takes no gradient: no label
+                    edge = {"style": "dashed"}
+                dot.edge(ids[source], node_id, id=f"{node_id}g{index}",
+                         **{"class": "input boxed", **edge})  # fmt: skip
             continue
         if not node.parents or not drawn.issuperset(node.parents):
             continue
@@ -358,13 +361,13 @@ def _drawing(
         for index, (parent, local_grad) in enumerate(zip(node.parents, node.local_grads)):
             attributes = {"id": f"{node_id}e{index}", "class": "input"}
             upstream = node.grad  # None (no gradient, if reset by hand): no contribution shown
-            if edges == "local" or (edges is not None and upstream is not None):
+            if isinstance(parent, Constant):
+                attributes["style"] = "dashed"  # a Constant takes no gradient: no label
+            elif edges == "local" or (edges is not None and upstream is not None):
                 number = (
                     local_grad if edges == "local" or upstream is None else local_grad * upstream
                 )
                 attributes["label"] = format_number(number, precision)
-            if isinstance(parent, Constant):
-                attributes["style"] = "dashed"  # a Constant takes no gradient
             start = ids[parent]
             if (node, index) in far:
                 start = f"{node_id}c{index}"

@@ -48,7 +48,7 @@ from autograd.javascript import (
     runtime,
     script_json,
 )
-from autograd.render import renders_png
+from autograd.render import RenderError, renders_png
 from autograd.rule import worked_value
 from autograd.trace import (
     backward_steps,
@@ -94,7 +94,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "key": "How to read the graph",
         "help": "In each box, data is the value and grad the gradient of {root} with respect to "
         "it. Forward pass: red is the node being computed, blue its inputs; a blank data row "
-        "is a value not computed yet. Backward pass: red is the node whose gradient is "
+        "is a value not computed yet, and an edge shows its local derivative once its op has "
+        "run. Backward pass: red is the node whose gradient is "
         "complete, passing a share to each input along its edges (each labelled with its local "
         "derivative); blue, the inputs receiving a share, their grad shown old → new. An italic "
         "grad is a running sum that still waits for shares; a blank one has received none yet. "
@@ -114,6 +115,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "node": "{node} ({op}): its gradient {grad} is complete; it passes a share to each input.",
         "done": "Done: every gradient is complete.",
         "parameters": "Done: every gradient is complete. The parameters' gradients:",
+        "leaves": "Done: every gradient is complete. The gradients of the leaves, the Values "
+        "the graph starts from (give parameters= to list a model's parameters alone):",
         "update": "{node}: the optimizer's step changes its value by its gradient.",
         "quiz": "Quiz",
         "quiz_question": "Your turn: what is {name}? Type your prediction and press Check "
@@ -157,7 +160,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "graph": "计算图",
         "key": "怎么看这张图",
         "help": "每个方框里，data 是这个量的值，grad 是 {root} 对它的梯度。"
-        "正向传播：红色是正在计算的节点，蓝色是它的输入；data 一栏空白表示这个值还没有算出来。"
+        "正向传播：红色是正在计算的节点，蓝色是它的输入；data 一栏空白表示这个值还没有算出来，"
+        "边上的局部导数在它的运算算完之后才标出。"
         "反向传播：红色是梯度已经算完的节点，正沿着边分一份梯度给每个输入（边上标的是局部导数）；"
         "蓝色是正在接收梯度的输入，grad 显示为“旧值 → 新值”。"
         "斜体的 grad 是还在累加的部分和，后面还有贡献要来；grad 空着，表示还没收到任何贡献。"
@@ -176,6 +180,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "node": "{node}（{op}）：梯度 {grad} 已经算完，现在分一份给它的每个输入。",
         "done": "完成：所有梯度都已算出。",
         "parameters": "完成：所有梯度都已算出。各参数的梯度如下：",
+        "leaves": "完成：所有梯度都已算出。各叶节点（计算图的起点）的梯度如下"
+        "（给出 parameters= 则只列出模型的参数）：",
         "update": "{node}：优化器的这一步按它的梯度更新它的值。",
         "quiz": "小测验",
         "quiz_question": "轮到你了：{name} 等于多少？填上你预测的数，再按“核对”（或回车键）。",
@@ -318,7 +324,8 @@ class _Group:
     """The Values one box stands for: ``output``, and every Value it absorbed (each of whose
     consumers is in the group); ``inputs`` are the Values outside that its members read, in
     the order first read; ``locals`` is d(output)/d(input) for each, the sum over the paths
-    inside the group of the products of their local derivatives."""
+    inside the group of the products of their local derivatives (left at 0 for a Constant,
+    which takes no gradient: its edge is drawn without a label)."""
 
     def __init__(self, output: Value, members: list[Value]) -> None:
         self.output = output
@@ -332,6 +339,8 @@ class _Group:
         for member in reversed(members):  # the chain rule inside the group, from its output
             upstream = adjoint.get(member, 0.0)
             for parent, local in zip(member.parents, member.local_grads):
+                if isinstance(parent, Constant):
+                    continue  # it takes no gradient: its derivative is neither used nor shown
                 into = self.locals if parent not in inside else adjoint
                 into[parent] = into.get(parent, 0.0) + float(local) * upstream
 
@@ -609,8 +618,9 @@ def _picture_source(picture: Graph) -> str:
 
 class StepThrough:
     """The passes over a graph as a player: ``.html`` (a standalone page), ``.save(path)``,
-    and display in Jupyter. ``.frames`` are the backward frames played, ``.graph`` the
-    drawing, ``.updates`` the optimizer's updates played."""
+    and display in Jupyter, as HTML (the player over a picture) and as PNG (the picture alone),
+    as :class:`autograd.Graph` gives SVG and PNG. ``.frames`` are the backward frames played,
+    ``.graph`` the drawing, ``.updates`` the optimizer's updates played."""
 
     def __init__(
         self,
@@ -642,6 +652,18 @@ class StepThrough:
             return None
         root = list(self.graph.ids)[-1]  # the drawing lists each Value after its inputs
         return draw(root, max_nodes=len(self.graph.ids))
+
+    def _repr_png_(self) -> bytes | None:
+        """The picture of the graph as the pass leaves it (its last step: every box with its
+        data and its complete gradient), as PNG: what a view that shows no HTML, or a static
+        page of a notebook, can show. None for a graph of more than ``PNG_DISPLAY_MAX_VALUES``
+        Values, or where no renderer can run (Jupyter then leaves the PNG out)."""
+        if self._picture is None:
+            return None
+        try:
+            return self._picture.png()
+        except RenderError:
+            return None
 
     def _repr_html_(self) -> str:
         """The player in an iframe (which keeps its script and styles apart from the notebook's)
@@ -835,6 +857,7 @@ def step_through(
     quiz: bool | Sequence[Value] = False,
     quiz_tolerance: float = 1e-3,
     collapse: bool | Iterable[Value] = False,
+    parameters: HasParameters | Iterable[Value] | None = None,
 ) -> StepThrough:
     """Run ``root.backward()`` step by step (grads change exactly as ``backward`` changes them)
     and return a player of the forward pass, the backward pass and, given an ``optimizer``, its
@@ -864,6 +887,14 @@ def step_through(
     (:func:`autograd.graph.nodes_on_paths`), with the other inputs of their ops drawn faded
     and without a grad row, since only part of their gradient flows along these paths. Each
     backward step shows only the shares that go along the paths; the last one gives d(root)/dv.
+
+    **Parameters** (``parameters=model``, anything with a ``parameters()`` method such as an
+    ``nn`` Module, or a list of Values): the last backward step lists the gradients of those
+    of them in the graph, in their order, as "the parameters' gradients", and the quiz's
+    ``quiz=True`` asks for them. Without it the graph alone cannot tell a weight from an input:
+    the last step lists every leaf that takes a gradient (a labelled Value made by no op and
+    not a Constant), as "the gradients of the leaves". With ``wrt`` it gives d(root)/d(wrt),
+    and ``parameters`` is refused.
 
     **Quiz** (``quiz=True`` for every parameter's gradient, or a list of the Values to ask
     about): the page asks for each such gradient at the backward step where it becomes
@@ -903,6 +934,7 @@ def step_through(
     _check_quiz_options(quiz, quiz_tolerance)
     words = TEXTS[lang]
     nodes = graph_nodes(root)
+    chosen = _chosen_parameters(parameters, nodes, wrt)
     groups: dict[Value, _Group] = {}
     if collapse is not False:
         if wrt is not None:
@@ -981,14 +1013,16 @@ def step_through(
     # --- backward
     grad_nodes = [node for node in ordered if _has_grad(node, wrt, context)]
     rows = _GradRows(grad_nodes, ids, precision)
-    if wrt is None:
+    if chosen is not None:
+        results = [v for v in chosen if v is not root]
+    elif wrt is None:
         # Those drawn, then each box's, box by box in the order of their forward steps.
-        parameters = [n for n in grad_nodes if not n.parents and n.label and n is not root]
-        parameters += [w for node in expanded if node in groups for w in groups[node].parameters]
+        results = [n for n in grad_nodes if not n.parents and n.label and n is not root]
+        results += [w for node in expanded if node in groups for w in groups[node].parameters]
     else:
-        parameters = [wrt] if wrt is not root else []
-    drawn_parameters = [n for n in parameters if n in rows.totals]  # a box's own are not asked
-    asked = _quiz_targets(quiz, root, set(rows.totals), drawn_parameters)  # before backward
+        results = [wrt] if wrt is not root else []
+    drawn_results = [n for n in results if n in rows.totals]  # a box's own are not asked
+    asked = _quiz_targets(quiz, root, set(rows.totals), drawn_results)  # before backward
     all_frames = list(backward_steps(root))
     frames = [frame for frame in all_frames if frame.node in shown_expanded]
     if groups:
@@ -1064,14 +1098,15 @@ def step_through(
                 boxes=boxes,
             )
         )
+    closing = "parameters" if chosen is not None or wrt is not None else "leaves"
     played.append(
         _frame(
             phase="backward",
-            title=words["parameters" if parameters else "done"],
-            lines=[f"d{r}/d{_d(names[v])} = {rows.write(grad_of(v))}" for v in parameters],
+            title=words[closing if results else "done"],
+            lines=[f"d{r}/d{_d(names[v])} = {rows.write(grad_of(v))}" for v in results],
             gradients=[
                 {"node": ids[absorbed.get(v, v)], "name": names[v], "grad": _number(grad_of(v))}
-                for v in parameters
+                for v in results
             ],
             boxes=rows.settle(receivers, len(played)),
         )
@@ -1216,6 +1251,50 @@ def _group_local_line(
     """d(output)/d(input) of a box, summed over the paths inside it."""
     number = format_number(float(edge.local_grad), precision)
     return f"d{_d(names[output])}/d{_d(names[edge.input])} = {number}"
+
+
+class HasParameters(Protocol):
+    """What ``step_through(..., parameters=...)`` takes besides a list: a model, such as an
+    ``nn`` Module, whose ``parameters()`` are its Values to train."""
+
+    def parameters(self) -> Sequence[Value]: ...
+
+
+def _chosen_parameters(given: object, nodes: list[Value], wrt: Value | None) -> list[Value] | None:
+    """The Values ``parameters=`` names that are in the graph (``nodes``), in its order; None
+    if it names none. Refuses what is neither a model nor a list of Values, a Constant, a list
+    none of whose Values is in the graph, and ``parameters`` together with ``wrt``."""
+    if given is None:
+        return None
+    if wrt is not None:
+        raise ValueError(
+            "parameters and wrt cannot be combined: a focus on wrt ends with d(root)/d(wrt)"
+        )
+    listed = getattr(given, "parameters", None)
+    values = listed() if callable(listed) else given
+    if isinstance(values, (str, bytes, Value)) or not isinstance(values, Iterable):
+        raise TypeError(
+            "parameters must be a model with a parameters() method (an nn Module) or a list of "
+            f"Values, got {type(given).__name__}: {given!r}"
+        )
+    chosen = list(dict.fromkeys(values))
+    for value in chosen:
+        if not isinstance(value, Value):
+            raise TypeError(
+                f"parameters must list Values, got an item of type {type(value).__name__!r}"
+            )
+        if isinstance(value, Constant):
+            raise ValueError(
+                f"parameters lists {describe(value)}, a Constant: it takes no gradient"
+            )
+    in_graph = set(nodes)
+    found = [value for value in chosen if value in in_graph]
+    if chosen and not found:
+        raise ValueError(
+            f"none of the {len(chosen)} parameters given is in the graph of the root: was the "
+            "root computed by another model?"
+        )
+    return found
 
 
 def _has_grad(node: Value, wrt: Value | None, context: list[Value]) -> bool:

@@ -53,8 +53,10 @@ def on_pre_build(config: Any) -> None:
     loss = seed.loss_graph()
     loss.backward()
     _write("seed_graph.svg", autograd.draw(loss, rankdir="TB").svg())
-    _write("seed_backward.html", autograd.step_through(seed.loss_graph()).html)
-    _write("seed_backward_zh.html", autograd.step_through(seed.loss_graph(), lang="zh").html)
+    for name, lang in (("seed_backward.html", "en"), ("seed_backward_zh.html", "zh")):
+        model = seed.network()
+        player = autograd.step_through(seed.loss_graph(model), parameters=model, lang=lang)
+        _write(name, player.html)
     _write("seed_training.html", training_page())
     _write("seed_training_zh.html", training_page(lang="zh"))
     x = Value(0.4, label="x")

@@ -52,8 +52,8 @@ def test_a_group_holds_its_neurons_own_values_and_not_the_shared_inputs() -> Non
         assert set(neuron.parameters()) < set(group.members)  # weights and bias inside
         assert x1 not in group.members
         assert x2 not in group.members
-        assert len(group.members) == 8  # w0 w1 b, 2 products, 2 sums, relu
-        # d(relu(w0 x1 + w1 x2 + b))/dx1 = w0 where the neuron is active, else 0
+        assert len(group.members) == 8  # w.0 w.1 b, 2 products, 2 sums, relu
+        # d(relu(w.0 x1 + w.1 x2 + b))/dx1 = w.0 where the neuron is active, else 0
         active = output.data > 0
         assert group.locals[x1] == (neuron.w[0].data if active else 0.0)
 
@@ -109,7 +109,7 @@ def test_a_collapsed_step_lists_the_shares_out_and_the_boxs_parameters() -> None
     ids = player.graph.ids
     (out,) = [n for n in ids if n.label == "layers.1.neurons.0"]
     (step,) = [f for f in frames if f["node"] == ids[out]]
-    # w0 w1 b, 2 products, 2 sums; a linear output adds no op
+    # w.0 w.1 b, 2 products, 2 sums; a linear output adds no op
     assert step["title"].startswith("layers.1.neurons.0, a box of 7 values: its gradient")
     assert [c["input"] for c in step["contributions"]] == [
         ids[n] for n in ids if n.label in ("layers.0.neurons.0", "layers.0.neurons.1")

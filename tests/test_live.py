@@ -66,8 +66,11 @@ def _expected(root: Value, ids: dict[Value, str]) -> dict[str, list[str]]:
         if not isinstance(node, Constant):
             rows.append(f"grad {node.grad:.4g}")
         shown[ids[node]] = rows
-        for index, local_grad in enumerate(node.local_grads):
-            shown[f"{ids[node]}e{index}"] = [f"{local_grad:.4g}"]
+        for index, (parent, local_grad) in enumerate(zip(node.parents, node.local_grads)):
+            # an edge from a Constant, which takes no gradient, has no label
+            shown[f"{ids[node]}e{index}"] = (
+                [] if isinstance(parent, Constant) else [f"{local_grad:.4g}"]
+            )
     return shown
 
 

@@ -104,3 +104,47 @@ def test_a_graph_too_large_for_a_picture_leaves_a_sentence_under_the_player() ->
     assert f"A graph of {PNG_DISPLAY_MAX_VALUES + 1} values, too large" in shown
     how_to = Path(__file__).resolve().parent.parent / "docs" / "how-to" / "step-through.md"
     assert f"up to {PNG_DISPLAY_MAX_VALUES} values" in how_to.read_text(encoding="utf-8")
+
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_player_offers_its_picture_as_png_beside_its_html() -> None:
+    formatters = pytest.importorskip("IPython.core.formatters", reason="IPython is not installed")
+    player = step_through(seed.loss_graph(seed.network()))
+    png = player._repr_png_()
+    assert png is not None
+    assert png.startswith(PNG_MAGIC)
+    source = next(attrs["src"] for tag, attrs, _ in _elements(player._repr_html_()) if tag == "img")
+    assert base64.b64decode((source or "").split(",", 1)[1]) == png  # the picture under the player
+    data, _ = formatters.DisplayFormatter().format(player)
+    assert {"text/html", "image/png", "text/plain"} <= set(data)
+    assert data["image/png"] == png
+
+
+def test_no_png_for_a_graph_too_large_or_without_a_renderer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    formatters = pytest.importorskip("IPython.core.formatters", reason="IPython is not installed")
+    x = Value(0.5, label="x")
+    for _ in range(PNG_DISPLAY_MAX_VALUES):
+        x = x.tanh()
+    large = step_through(x)
+    assert large._repr_png_() is None
+    assert "image/png" not in formatters.DisplayFormatter().format(large)[0]
+    small = step_through(seed.loss_graph())  # drawn; its picture is rendered when first shown
+    monkeypatch.setenv("CHAINRULE_DOT", "no-such-dot-program")
+    assert small._repr_png_() is None
+    assert "image/png" not in formatters.DisplayFormatter().format(small)[0]
+
+
+def test_the_committed_notebook_holds_the_players_png() -> None:
+    path = (
+        Path(__file__).resolve().parent.parent / "notebooks" / "01_the_document_step_by_step.ipynb"
+    )
+    notebook = nbformat.read(path, as_version=4)
+    (cell,) = [c for c in notebook.cells if c.cell_type == "code" and "step_through" in c.source]
+    (output,) = [o for o in cell.outputs if o.output_type == "execute_result"]
+    assert output.data["text/plain"].startswith("<StepThrough of ")
+    assert base64.b64decode(output.data["image/png"]).startswith(PNG_MAGIC)
+    assert "<iframe" in output.data["text/html"]

@@ -104,7 +104,8 @@ def test_step_through_leaves_grads_as_backward_and_shows_the_documents_numbers()
 
 
 def test_the_last_step_lists_every_parameters_gradient() -> None:
-    last = _frames(step_through(seed.loss_graph()).html)[-1]
+    model = seed.network()
+    last = _frames(step_through(seed.loss_graph(model), parameters=model).html)[-1]
     expected = hand_derived_gradients()  # the document's formulas, in plain floats
     gradients = {g["name"]: g["grad"] for g in last["gradients"]}
     assert set(gradients) == set(expected) == set(seed.WEIGHTS)
@@ -190,7 +191,7 @@ def test_chinese_player() -> None:
     assert frames[3]["title"] == "z3（add）：由它的输入算出它的值。"
     assert frames[16]["title"] == "反向传播：E 对自身的梯度是 1。"
     assert frames[17]["title"] == ("E（mul）：梯度 1 已经算完，现在分一份给它的每个输入。")
-    assert frames[-1]["title"] == "完成：所有梯度都已算出。各参数的梯度如下："
+    assert frames[-1]["title"].startswith("完成：所有梯度都已算出。各叶节点（计算图的起点）的梯度")
     assert frames[2]["counter"] == "正向传播：第 3 步，共 16 步"
     assert frames[17]["counter"] == "反向传播：第 2 步，共 17 步"
     shown = step_through(seed.loss_graph(), lang="zh")._repr_html_()
@@ -455,7 +456,7 @@ def test_focus_in_a_wide_mlp_gives_the_gradient_finite_differences_give() -> Non
     assert len(drawn) < len(whole) * 2 / 3
     # Left out: the other first-layer units' parameters, and of the second layer's all but the
     # 16 weights on the output of the weight's own unit and the 16 biases (other inputs).
-    assert drawn.isdisjoint(model.parameters()[3 : 16 * 3])  # units 1 to 15: w0, w1, b
+    assert drawn.isdisjoint(model.parameters()[3 : 16 * 3])  # units 1 to 15: w.0, w.1, b
     second_layer = model.layers[1].parameters()
     assert len(drawn.intersection(second_layer)) == 16 + 16
 

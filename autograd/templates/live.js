@@ -13,7 +13,7 @@
   var recorded = runtime.recorded(program);
   var leaves = recorded.slice();
   var copy = null, rows = null, boxEdges = null, hidden = "";
-  var STATES = ["current", "receiving", "active", "done", "result"];
+  var STATES = ["current", "receiving", "active", "done", "result", "unlabelled"];
   var STEPPING = ["controls", "explanation"];  // the player's parts that the edits set aside
 
   // While the page shows edited values, the steps (which show the recorded numbers) can be

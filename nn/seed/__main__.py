@@ -16,6 +16,7 @@ from nn.seed import (
     OptimizerName,
     Record,
     loss_graph,
+    network,
     train,
 )
 from nn.seed.training_page import write_training_page
@@ -105,8 +106,10 @@ def draw_files(folder: Path) -> list[Path]:
     """Write into folder the document's graph (after backward), its backward step-through and
     the page that plays its two training runs."""
     folder.mkdir(parents=True, exist_ok=True)
-    loss = loss_graph()
-    player = autograd.step_through(loss)  # runs backward, so the drawing shows every grad
+    model = network()
+    loss = loss_graph(model)
+    # runs backward, so the drawing shows every grad
+    player = autograd.step_through(loss, parameters=model)
     graph = autograd.draw(loss, edges="local")
     return [
         graph.save(folder / "seed_graph.svg"),

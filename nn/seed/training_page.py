@@ -2,7 +2,13 @@
 
 Every number on the page comes from :func:`nn.seed.train_explained`: each step's prediction yp
 and loss E (printed as Python prints them, so they read like the training log) and each weight's
-update (old -> new, its gradient, the optimizer's formula from ``Optimizer.step_explained``). The
+update (old -> new, its gradient, the optimizer's formula from ``Optimizer.step_explained``).
+These runs take all six gradients at the same weights, as gradient descent and RMSprop are
+defined; beside each step the page gives what the document prints for it, which
+:func:`nn.seed.replay_document` reproduces from the document's own update order (w35 and w45
+first, the other four gradients at their updated values): the same at step 1, a little
+different from step 2 on (at gradient descent's step 111, E = 9.4397e-08 here and
+9.2572362633313e-08 in the document). The
 loss curve is an inline SVG drawn here: log10 of the loss against the step, one polyline per
 run, the threshold as a dashed line, and a marker that the page's script moves to the current
 step from coordinates computed here. The script writes texts with ``textContent`` only, and the
@@ -16,7 +22,7 @@ import html
 import json
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from string import Template
@@ -29,7 +35,9 @@ from nn.seed import (
     SGD_LEARNING_RATE,
     THRESHOLD,
     OptimizerName,
+    Record,
     TrainingStep,
+    replay_document,
     train_explained,
 )
 
@@ -53,6 +61,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "weights": "weights: ",
         "stop": "E < {threshold}: training stops at this forward pass, with no update.",
         "go": "E \u2265 {threshold}: backward pass, then the optimizer updates each weight:",
+        "here": "Here, all six gradients at the same weights:",
+        "document_same": "The document prints the same: yp = {yp}, E = {loss}.",
+        "document_differs": "The document prints yp = {yp}, E = {loss}: it updates w35 and w45 "
+        "first and takes the other four gradients at their updated values.",
         "note": "Each step is a forward pass (yp is the output y5, E = 1/2 (yp - 0.5)^2), then, "
         "while E is not below the threshold, a backward pass for the six gradients and the "
         "optimizer's update. All six gradients are taken at the same weights; the document "
@@ -77,6 +89,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "stop": "E < {threshold}：损失已经低于阈值，训练在这次前向传播后停止，不再更新权重。",
         "go": "E \u2265 {threshold}：损失还没有低于阈值，于是做一次反向传播，再由优化器更新每个"
         "权重：",
+        "here": "这里六个梯度都在同一组权重上求出：",
+        "document_same": "原文打印的数字相同：yp = {yp}，E = {loss}。",
+        "document_differs": "原文打印的是 yp = {yp}，E = {loss}：原文先更新 w35 和 w45，"
+        "再用更新后的值求另外四个梯度。",
         "note": "每一步先做一次前向传播（yp 是输出 y5，E = 1/2 (yp - 0.5)^2）；只要 E 还没有低于"
         "阈值，就接着做一次反向传播，求出六个梯度，再由优化器更新权重。这里六个梯度都在同一组"
         "权重上求出；原文先更新 w35 和 w45，再用更新后的值去求另外四个梯度，所以从第 2 步起，"
@@ -129,11 +145,13 @@ LEFT, RIGHT, TOP, BOTTOM = 58, 16, 14, 48
 
 @dataclass(frozen=True)
 class Run:
-    """One training run as the page shows it: its optimizer's name, title and steps."""
+    """One training run as the page shows it: its optimizer's name, title and steps, and what
+    the document prints for each step (none for a run that is not the document's)."""
 
     name: OptimizerName
     title: str
     steps: list[TrainingStep]
+    document: list[Record] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -263,8 +281,10 @@ def _run_data(run: Run, axes: _Axes, threshold: float) -> dict[str, object]:
     """What the script shows for one run: per step, the texts and the marker's coordinates."""
     steps = []
     weights: list[list[str]] = []  # the weights at this forward pass, as the updates saw them
+    printed = {record.step: record for record in run.document}
     for step in run.steps:
         record = step.record
+        document = printed.get(record.step)
         if step.updates:
             weights = [
                 [_name(update, i), _number(update.old)] for i, update in enumerate(step.updates)
@@ -278,6 +298,14 @@ def _run_data(run: Run, axes: _Axes, threshold: float) -> dict[str, object]:
                 "x": _coordinate(axes.x(record.step)),
                 "y": _coordinate(axes.y(record.loss)),
                 "weights": weights,
+                "document": None
+                if document is None
+                else {
+                    "yp": repr(document.prediction),
+                    "loss": repr(document.loss),
+                    "same": (document.prediction, document.loss)
+                    == (record.prediction, record.loss),
+                },
                 "updates": [
                     {
                         "name": _name(update, index),
@@ -302,12 +330,22 @@ def _script_json(data: object) -> str:
 
 def document_runs(threshold: float = THRESHOLD, lang: str = "en") -> list[Run]:
     """The document's two runs, gradient descent then RMSprop, each until its loss is below
-    ``threshold``, with every update explained; their titles in ``lang``."""
+    ``threshold``, with every update explained, and beside each step what the document prints
+    (:func:`nn.seed.replay_document`); their titles in ``lang``."""
     names: list[OptimizerName] = ["sgd", "rmsprop"]
-    return [Run(name, run_title(name, lang), train_explained(name, threshold)) for name in names]
+    return [
+        Run(
+            name,
+            run_title(name, lang),
+            train_explained(name, threshold),
+            replay_document(name, threshold),
+        )
+        for name in names
+    ]
 
 
-_SCRIPT_WORDS = ("counter", "weights", "stop", "go", "play", "pause")
+_SCRIPT_WORDS = ("counter", "weights", "stop", "go", "play", "pause", "document_same",
+                 "document_differs")  # fmt: skip
 """The words the page's script writes as it steps; the others are written into the HTML."""
 
 
