@@ -224,6 +224,20 @@ def test_a_second_process_loads_the_cached_build_without_compiling(tmp_path: Pat
     assert first.split() == ["c", value.hex(), *[g.hex() for g in grads]]
 
 
+@needs_compiler
+@pytest.mark.skipif(sys.platform != "linux", reason="reads an ELF header")
+def test_a_damaged_cached_library_is_built_again() -> None:
+    f = lambda x: x.cos() * x  # noqa: E731
+    in_python = autograd.compile(f)
+    in_python(0.5)  # its C source, not built
+    library = cbuild.library_path(in_python.c_source)
+    library.parent.mkdir(parents=True, exist_ok=True)
+    library.write_bytes(b"not a shared library")
+    in_c = autograd.compile(f, backend="c")
+    assert in_c(0.5) == in_python(0.5)
+    assert library.read_bytes()[:4] == b"\x7fELF"
+
+
 def test_without_a_compiler_c_raises_and_auto_falls_back(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
