@@ -7,8 +7,8 @@ function ``f`` becomes ``cr_f``, a C copy of the Python one in :data:`PRELUDE`, 
 b`` becomes ``c ? a : b``. Every nested operation is bracketed, so C groups exactly as Python did.
 The same IEEE operations in the same order give the same bits, provided the C compiler neither
 fuses ``a * b + c`` into one rounding (``-ffp-contract=off``) nor reorders or folds (no
-``-ffast-math``; ``-fno-builtin`` keeps ``sin(0.5)`` a call to the libm that Python calls,
-where the compiler would fold it with its own, correctly rounded, arithmetic).
+``-ffast-math``; ``-fno-builtin`` keeps each libm call a call to the libm that Python calls,
+where gcc may fold or rewrite it: it changed the bits of ``tanh(atan(x))``).
 """
 
 from __future__ import annotations

@@ -12,12 +12,15 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import pytest
-from programs import VALUE_BACKEND, random_program
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from programs import VALUE_BACKEND, Program, random_program
+from test_properties import programs
 
 import autograd
 import nn
 from autograd import RULES, Value, cbuild
-from autograd.cgen import C_FUNCTIONS
+from autograd.cgen import C_FUNCTIONS, generate_c
 from autograd.rule import RULE_FUNCTIONS
 from nn import seed
 
@@ -104,6 +107,18 @@ def test_random_programs_in_c(seed_number: int) -> None:
         return program.run([a, b, c], VALUE_BACKEND)[-1]  # type: ignore[no-any-return]
 
     _same(f, points)
+
+
+@needs_compiler
+@settings(max_examples=40)
+@given(programs(), st.lists(st.floats(), min_size=3, max_size=3))
+def test_hypothesis_programs_at_any_floats_in_c(program: Program, point: list[float]) -> None:
+    """Hypothesis's random programs (those of test_properties) at any floats, inf and nan too."""
+
+    def f(*leaves: Value) -> Value:
+        return program.run(list(leaves), VALUE_BACKEND)[-1]  # type: ignore[no-any-return]
+
+    _same(f, [point[: program.n_inputs]])
 
 
 EDGES = [0.0, -0.0, 1.0, -1.0, 0.5, -0.5, 2.0, -2.0, 3.0, -3.0, 1.5, 0.1, 1e-10, -1e-10,
@@ -255,6 +270,30 @@ def test_without_a_compiler_c_raises_and_auto_falls_back(
         autograd.compile(f, backend="c")(0.5)
     assert autograd.compile(f, backend="auto")(0.5) == compiled(0.5)
     assert "void chainrule_compiled" in compiled.c_source  # C source needs no compiler
+
+
+def test_python_without_a_c_translation_is_refused() -> None:
+    source = "def f(x, y):\n    t0 = x % y\n    return t0, (0.0, 0.0)\n"
+    with pytest.raises(NotImplementedError, match=r"no C for the Python expression 'x % y'"):
+        generate_c(source)
+
+
+def test_c_names_avoid_what_c_reserves() -> None:
+    def f(x: Value) -> Value:
+        a = x * 2.0
+        a.label = "int"  # a C keyword, not a Python one
+        b = a + 1.0
+        b.label = "results"  # the C function's parameter
+        return b
+
+    compiled = autograd.compile(f)
+    assert compiled(1.5) == (4.0, (2.0,))
+    source = compiled.c_source
+    assert "const double int_ = x * 2.0;" in source
+    assert "const double results_ = int_ + 1.0;" in source
+    again = autograd.compile(f)
+    again(-3.0)
+    assert again.c_source == source  # the same program, the same bytes, from any point
 
 
 def test_an_unknown_backend_is_refused() -> None:
