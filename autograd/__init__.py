@@ -13,7 +13,8 @@ layers, each importing only those below it: ``files``, ``numerics``, ``generated
 ``ops``, ``modes``, ``pickling``, ``value``, ``record``, ``graph``, ``functions``, ``higher``,
 ``methods`` (which gives Value its op methods), then the features ``trace``, ``gradcheck``,
 ``render``, ``draw``, ``javascript`` (a graph as a JavaScript program, for the player),
-``player`` and ``compiler``. At the bottom, ``files`` writes a file atomically, for every
+``player``, ``cgen`` (the compiled program as C), ``cbuild`` (building it, cached) and
+``compiler``. At the bottom, ``files`` writes a file atomically, for every
 ``save``.
 """
 

@@ -22,6 +22,8 @@ from collections.abc import Callable, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from autograd import cbuild
+from autograd.cgen import generate_c, symbol
 from autograd.generated import compile_generated
 from autograd.graph import topological_order
 from autograd.modes import enable_grad, tracing
@@ -113,11 +115,46 @@ def generate_source(output: Value, arguments: Sequence[Value], name: str = "comp
     return "\n".join(lines) + "\n"
 
 
+BACKENDS = ("python", "c", "auto")
+
+
+def check_backend(backend: str) -> str:
+    """``backend`` if it is one of :data:`BACKENDS`, else a ValueError naming them."""
+    if backend not in BACKENDS:
+        raise ValueError(
+            f"backend must be one of {', '.join(map(repr, BACKENDS))}, got {backend!r}"
+        )
+    return backend
+
+
+def build_backend(
+    source: str, n_inputs: int, backend: str
+) -> tuple[Callable[..., Any], Callable[..., Any], str]:
+    """The generated Python ``source`` built for ``backend``: a fast function, the one to call
+    where it raises ``ArithmeticError`` (the same one for C, which never raises), and the
+    backend used. ``"auto"`` is C where a compiler is found (or the build is cached), else
+    Python; ``"c"`` without a compiler raises :class:`autograd.cbuild.CompilerNotFoundError`."""
+    if backend in ("c", "auto"):
+        name = ast.parse(source).body[0].name  # type: ignore[attr-defined]
+        try:
+            c_function = cbuild.build(generate_c(source), symbol(name), n_inputs)
+        except cbuild.CompilerNotFoundError:
+            if backend == "c":
+                raise
+        else:
+            return c_function, c_function, "c"
+    fast, safe = _build(source)
+    return fast, safe, "python"
+
+
 class CompiledFunction:
     """``f`` compiled on its first call: ``value, grads = compiled(*numbers)``."""
 
-    def __init__(self, f: Callable[..., Value | float]) -> None:
+    def __init__(self, f: Callable[..., Value | float], backend: str = "python") -> None:
         self.f = f
+        self.requested_backend = check_backend(backend)
+        self.backend = ""
+        """The backend in use once traced: "python" or "c" ("auto" resolved)."""
         self.source = ""
         self._fast: Callable[..., tuple[float, tuple[float, ...]]] | None = None
         self._safe: Callable[..., tuple[float, tuple[float, ...]]] | None = None
@@ -145,7 +182,9 @@ class CompiledFunction:
         elif name in RESERVED or name in FLOAT_NAMESPACE:
             name = f"compiled_{name}"  # a function named abs or exp would call itself
         self.source = generate_source(out, leaves, name)
-        self._fast, self._safe = _build(self.source)
+        self._fast, self._safe, self.backend = build_backend(
+            self.source, len(numbers), self.requested_backend
+        )
         self._arity = len(numbers)
 
     def __call__(self, *numbers: float) -> tuple[float, tuple[float, ...]]:
@@ -172,8 +211,14 @@ class CompiledFunction:
         except ArithmeticError:  # 1 / 0.0 and the like: the IEEE version, as the eager engine
             return self._safe(*values)
 
+    @property
+    def c_source(self) -> str:
+        """The traced program as a self-contained C file (whatever the backend): see
+        :func:`autograd.cgen.generate_c`. Empty before the first call."""
+        return generate_c(self.source) if self.source else ""
+
     def __repr__(self) -> str:
-        state = "traced" if self._fast else "not yet traced"
+        state = f"traced, {self.backend}" if self._fast else "not yet traced"
         return f"<compiled {getattr(self.f, '__name__', 'function')} ({state})>"
 
 
@@ -190,12 +235,14 @@ def _build(source: str) -> tuple[Callable[..., Any], Callable[..., Any]]:
     return fast[function_name], safe[function_name]
 
 
-def compile_function(f: Callable[..., Value | float]) -> CompiledFunction:
-    """Compile ``f`` (a function of scalars returning a Value) to straight-line Python.
+def compile_function(f: Callable[..., Value | float], backend: str = "python") -> CompiledFunction:
+    """Compile ``f`` (a function of scalars returning a Value) to straight-line Python, or C.
 
     ``value, grads = compiled(*numbers)`` returns f's value and its derivative with respect to
     each argument, bit for bit as the eager engine computes them. ``f`` is traced on its first
-    call; ``compiled.source`` is the generated code.
+    call; ``compiled.source`` is the generated code. ``backend="c"`` builds the same code as C
+    (``compiled.c_source``) with the C compiler and calls it through ctypes, with the same bits;
+    ``backend="auto"`` is C where a compiler is found, else Python.
 
     Examples:
         >>> c = compile_function(lambda x, y: (x * y).sin())
@@ -203,4 +250,4 @@ def compile_function(f: Callable[..., Value | float]) -> CompiledFunction:
         >>> round(dx, 6)   # y cos(xy)
         -0.832294
     """
-    return CompiledFunction(f)
+    return CompiledFunction(f, backend)

@@ -269,6 +269,8 @@ class ChainruleCompiled:
     once, then straight-line float code. Only the fixed-graph workloads apply."""
 
     name = "chainrule compiled"
+    backend = "python"
+    """``autograd.compile``'s backend: benchmarks/backends.py times "c" against "python"."""
 
     def __init__(self) -> None:
         import autograd
@@ -287,7 +289,7 @@ class ChainruleCompiled:
                 weights[index] = weight
             return seed.loss_graph(model)
 
-        compiled = self.autograd.compile(document_loss)
+        compiled = self.autograd.compile(document_loss, backend=self.backend)
         w = list(WEIGHTS.values())
 
         def step() -> float:
@@ -304,10 +306,12 @@ class ChainruleCompiled:
         points, labels = moons()
         n = len(points)
         sample_loss = self.nn.compile_loss(
-            model, lambda score, label: self.nn.hinge_loss([score], [int(label)]) / n
+            model,
+            lambda score, label: self.nn.hinge_loss([score], [int(label)]) / n,
+            backend=self.backend,
         )
         regularisation = self.autograd.compile(
-            lambda *ps: L2 * sum((p * p for p in ps[1:]), ps[0] * ps[0])
+            lambda *ps: L2 * sum((p * p for p in ps[1:]), ps[0] * ps[0]), backend=self.backend
         )
         optimizer = self.nn.SGD(parameters, lr=1.0)
         state = {"k": 0}

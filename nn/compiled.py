@@ -1,4 +1,4 @@
-"""``compile_loss``: a model's per-sample loss as straight-line Python, for fast training.
+"""``compile_loss``: a model's per-sample loss as straight-line Python (or C), for fast training.
 
 The loss of one sample is traced once (per distinct target) and compiled with
 :func:`autograd.compile`'s code generator, the model's parameters and the sample's inputs as
@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from autograd import Value
-from autograd.compiler import _build, _tracing, generate_source
+from autograd.compiler import _tracing, build_backend, check_backend, generate_source
 from autograd.value import as_float
 from nn.module import Module
 
@@ -23,9 +23,12 @@ class CompiledLoss:
     """``loss = compiled(x, target)``: one sample's loss as a float, its gradient added into
     every parameter's ``.grad``. ``source(target)`` shows the code for a target."""
 
-    def __init__(self, model: Module, loss_fn: LossFunction) -> None:
+    def __init__(self, model: Module, loss_fn: LossFunction, backend: str = "python") -> None:
         self.model = model
         self.loss_fn = loss_fn
+        self.requested_backend = check_backend(backend)
+        self.backend = ""
+        """The backend of the last trace: "python" or "c" ("auto" resolved)."""
         self.parameters = model.parameters()
         self._compiled: dict[tuple[int, float], tuple[Compiled, Compiled, str]] = {}
 
@@ -36,7 +39,8 @@ class CompiledLoss:
         if not isinstance(out, Value):
             raise TypeError(f"compile_loss: loss_fn must return a Value, got {type(out).__name__}")
         source = generate_source(out, [*self.parameters, *inputs], "sample_loss")
-        fast, safe = _build(source)
+        arguments = len(self.parameters) + len(inputs)
+        fast, safe, self.backend = build_backend(source, arguments, self.requested_backend)
         return fast, safe, source
 
     def _get(self, x: Sequence[float], target: float) -> tuple[Compiled, Compiled, str]:
@@ -63,13 +67,14 @@ class CompiledLoss:
         return self._get([as_float(xi) for xi in x], target)[2]
 
 
-def compile_loss(model: Module, loss_fn: LossFunction) -> CompiledLoss:
+def compile_loss(model: Module, loss_fn: LossFunction, backend: str = "python") -> CompiledLoss:
     """Compile ``loss_fn(model(x), target)`` for one sample ``x``.
 
     Calling the result with ``(x, target)`` returns the loss and adds its gradient into the
     parameters' ``.grad``; sum over a batch, then step an optimizer. The trace fixes Python
     control flow, and each distinct target value is traced once (a hinge loss's labels are
-    checked in Python, so the label is part of the trace).
+    checked in Python, so the label is part of the trace). ``backend`` is as for
+    :func:`autograd.compile`: ``"c"`` runs the same code as C, with the same bits.
 
     Examples:
         >>> import random
@@ -81,4 +86,4 @@ def compile_loss(model: Module, loss_fn: LossFunction) -> CompiledLoss:
     """
     if not isinstance(model, Module):
         raise TypeError(f"compile_loss needs an nn.Module, got {type(model).__name__}")
-    return CompiledLoss(model, loss_fn)
+    return CompiledLoss(model, loss_fn, backend)

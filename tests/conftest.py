@@ -1,8 +1,10 @@
-"""Test-suite settings: a reproducible Hypothesis profile, and no skips where CI asks for none."""
+"""Test-suite settings: a reproducible Hypothesis profile, a C build cache of the run's own, and no
+skips where CI asks for none."""
 
 from __future__ import annotations
 
 import os
+import tempfile
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -16,6 +18,9 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 settings.load_profile("chainrule")
+
+# autograd.compile(backend="c") caches its builds in a folder of the test run, not the user's.
+os.environ.setdefault("CHAINRULE_CACHE", tempfile.mkdtemp(prefix="chainrule-test-cache-"))
 
 _skipped: list[str] = []
 

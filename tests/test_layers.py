@@ -17,7 +17,7 @@ PACKAGES = ("autograd", "nn")
 LAYERS = [
     "files", "numerics", "generated", "rule", "ops", "modes", "pickling", "value", "record",
     "graph", "functions", "higher", "methods", "trace", "gradcheck", "render", "draw",
-    "javascript", "player", "compiler",
+    "javascript", "player", "cgen", "cbuild", "compiler",
 ]  # fmt: skip
 """autograd's modules, bottom to top, as its package docstring lists them."""
 

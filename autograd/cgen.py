@@ -1,0 +1,301 @@
+"""C source from the straight-line Python of ``autograd.compile``: the same program, in C.
+
+The generated Python function (forward assignments, then ``d_v += local * d_node`` in the eager
+engine's order) is translated statement by statement, expression by expression, from its AST:
+``+ - *`` stay, ``/`` becomes the IEEE division of :mod:`autograd.numerics` (``cr_div``), each rule
+function ``f`` becomes ``cr_f``, a C copy of the Python one in :data:`PRELUDE`, and ``a if c else
+b`` becomes ``c ? a : b``. Every nested operation is bracketed, so C groups exactly as Python did.
+The same IEEE operations in the same order give the same bits, provided the C compiler neither
+fuses ``a * b + c`` into one rounding (``-ffp-contract=off``) nor reorders or folds (no
+``-ffast-math``; ``-fno-builtin`` keeps each libm call a call to the libm that Python calls,
+where gcc may fold or rewrite it: it changed the bits of ``tanh(atan(x))``).
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+
+from autograd.rule import RULE_FUNCTIONS
+
+FLAGS = ("-std=c99", "-O2", "-ffp-contract=off", "-fno-builtin")
+"""The flags that keep C bit for bit Python (see the module docstring); never ``-ffast-math``,
+which lets the compiler reassociate, contract and assume no inf or nan."""
+
+PRELUDE = r"""#include <math.h>
+
+/* The IEEE float functions of chainrule (autograd/numerics.py), each as Python computes it: the
+   same libm calls and the same special cases, so each gives the same bits as its Python twin. */
+static double cr_div(double x, double y) { /* x / 0 = +-inf by the signs, 0 / 0 = nan */
+    if (y != 0.0) return x / y;
+    if (x == 0.0 || x != x) return NAN;
+    return copysign(INFINITY, x) * copysign(1.0, y);
+}
+static int cr_is_odd_integer(double y) {
+    return isfinite(y) && floor(y) == y && fmod(y, 2.0) != 0.0;
+}
+static double cr_power(double x, double y) { /* as CPython's math.pow, then numerics.power */
+    if (!isfinite(x) || !isfinite(y)) {
+        if (isnan(x)) return y == 0.0 ? 1.0 : x;
+        if (isnan(y)) return x == 1.0 ? 1.0 : y;
+        if (isinf(x)) {
+            int odd_y = isfinite(y) && fmod(fabs(y), 2.0) == 1.0;
+            if (y > 0.0) return odd_y ? x : fabs(x);
+            if (y == 0.0) return 1.0;
+            return odd_y ? copysign(0.0, x) : 0.0;
+        }
+        if (fabs(x) == 1.0) return 1.0;
+        if (y > 0.0 && fabs(x) > 1.0) return y;
+        if (y < 0.0 && fabs(x) < 1.0) return -y;
+        return 0.0;
+    }
+    double r = pow(x, y);
+    if (isnan(r)) return NAN; /* a negative base, a non-integer exponent */
+    if (isinf(r)) {
+        if (x == 0.0) /* a pole: 0 ** negative */
+            return signbit(x) && cr_is_odd_integer(y) ? -INFINITY : INFINITY;
+        return x < 0.0 && cr_is_odd_integer(y) ? -INFINITY : INFINITY; /* overflow */
+    }
+    return r;
+}
+static double cr_exp(double x) { return exp(x); }
+static double cr_log(double x) { return x > 0.0 ? log(x) : (x == 0.0 ? -INFINITY : NAN); }
+static double cr_sqrt(double x) { return x >= 0.0 ? sqrt(x) : NAN; }
+static double cr_sin(double x) { return isfinite(x) ? sin(x) : NAN; }
+static double cr_cos(double x) { return isfinite(x) ? cos(x) : NAN; }
+static double cr_tan(double x) { return isfinite(x) ? tan(x) : NAN; }
+static double cr_tanh(double x) { return tanh(x); }
+static double cr_sigmoid(double x) {
+    if (x >= 0.0) return 1.0 / (1.0 + exp(-x));
+    if (x != x) return NAN;
+    double e = exp(x);
+    return e / (1.0 + e);
+}
+static double cr_sign(double x) { return (double)((x > 0.0) - (x < 0.0)); }
+static double cr_log1p_libm(double x) { return x == 0.0 ? x : log1p(x); } /* keeps -0.0 */
+static double cr_softplus(double x) {
+    return cr_log1p_libm(exp(-fabs(x))) + (x > 0.0 ? x : 0.0);
+}
+static double cr_maximum(double x, double y) {
+    if (x != x || y != y) return NAN;
+    return x >= y ? x : y;
+}
+static double cr_minimum(double x, double y) {
+    if (x != x || y != y) return NAN;
+    return x <= y ? x : y;
+}
+static double cr_log1p(double x) {
+    return x > -1.0 ? cr_log1p_libm(x) : (x == -1.0 ? -INFINITY : NAN);
+}
+static double cr_expm1(double x) { return expm1(x); }
+static double cr_sinh(double x) { return sinh(x); }
+static double cr_cosh(double x) { return cosh(x); }
+static double cr_atan(double x) { return atan(x); }
+static double cr_atan2(double y, double x) { /* as CPython's math.atan2 */
+    if (isnan(x) || isnan(y)) return NAN;
+    if (isinf(y)) {
+        if (isinf(x)) return copysign(copysign(1.0, x) == 1.0 ? 0.25 * M_PI_ : 0.75 * M_PI_, y);
+        return copysign(0.5 * M_PI_, y);
+    }
+    if (isinf(x) || y == 0.0) return copysign(copysign(1.0, x) == 1.0 ? 0.0 : M_PI_, y);
+    return atan2(y, x);
+}
+static double cr_erf(double x) { return erf(x); }
+"""
+PRELUDE = PRELUDE.replace("M_PI_", "3.141592653589793")  # M_PI is not C99
+
+C_FUNCTIONS = {name: f"cr_{name}" for name in RULE_FUNCTIONS if name not in ("inf", "nan")}
+"""Each rule function's C twin in :data:`PRELUDE`."""
+
+_C_RESERVED = {
+    *("auto", "break", "case", "char", "const", "continue", "default", "do", "double", "else"),
+    *("enum", "extern", "float", "for", "goto", "if", "inline", "int", "long", "register"),
+    *("restrict", "return", "short", "signed", "sizeof", "static", "struct", "switch"),
+    *("typedef", "union", "unsigned", "void", "volatile", "while", "_Bool", "_Complex"),
+    *("_Imaginary", "main", "errno", "INFINITY", "NAN", "HUGE_VAL", "isnan", "isinf"),
+    *("isfinite", "signbit", "fpclassify", "isnormal", "inputs", "results"),
+}
+"""Names a C variable may not have: keywords, math.h's macros, the function's parameters."""
+
+_OPERATORS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*"}
+_COMPARISONS = {
+    ast.Lt: "<",
+    ast.LtE: "<=",
+    ast.Gt: ">",
+    ast.GtE: ">=",
+    ast.Eq: "==",
+    ast.NotEq: "!=",
+}
+
+
+def c_literal(x: float) -> str:
+    """A float as C reads it back exactly: ``repr`` round-trips, and C rounds decimals to the
+    nearest double too; ``INFINITY`` and ``NAN`` for the rest."""
+    if math.isnan(x):
+        return "NAN"
+    if math.isinf(x):
+        return "INFINITY" if x > 0 else "(-INFINITY)"
+    return repr(float(x))
+
+
+class _Translator:
+    """Python expressions of the generated code, as C text."""
+
+    def __init__(self, names: dict[str, str]) -> None:
+        self.names = names
+
+    def operand(self, node: ast.expr) -> str:
+        """``node`` bracketed unless it is a name, a number or a call."""
+        text = self.expression(node)
+        division = isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div)  # a call in C
+        if (
+            division
+            or isinstance(node, (ast.Name, ast.Call))
+            or (isinstance(node, ast.Constant) and not text.startswith("("))
+        ):
+            return text
+        return f"({text})"
+
+    def expression(self, node: ast.expr, test: bool = False) -> str:
+        if isinstance(node, ast.Name):
+            return self.names[node.id]
+        if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
+            if isinstance(node.value, bool):
+                return "1" if node.value else "0"
+            return c_literal(float(node.value))  # an int constant, as Python converts it
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
+            return f"cr_div({self.expression(node.left)}, {self.expression(node.right)})"
+        if isinstance(node, ast.BinOp) and type(node.op) in _OPERATORS:
+            operator = _OPERATORS[type(node.op)]
+            return f"{self.operand(node.left)} {operator} {self.operand(node.right)}"
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+            sign = "-" if isinstance(node.op, ast.USub) else "+"
+            return f"{sign}{self.operand(node.operand)}"
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not) and test:
+            return f"!{self.operand(node.operand)}"
+        if isinstance(node, ast.IfExp):
+            condition = self.expression(node.test, test=True)
+            return f"({condition}) ? {self.operand(node.body)} : {self.operand(node.orelse)}"
+        if isinstance(node, ast.Compare) and all(type(op) in _COMPARISONS for op in node.ops):
+            left, parts = node.left, []
+            for op, right in zip(node.ops, node.comparators):
+                comparison = _COMPARISONS[type(op)]
+                parts.append(f"{self.operand(left)} {comparison} {self.operand(right)}")
+                left = right  # a < b < c is a < b && b < c (operands have no side effects)
+            return " && ".join(f"({p})" if len(parts) > 1 else p for p in parts)
+        if isinstance(node, ast.BoolOp) and test:  # Python's and/or as a condition only
+            joiner = " && " if isinstance(node.op, ast.And) else " || "
+            return joiner.join(f"({self.expression(v, test=True)})" for v in node.values)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and not node.keywords:
+            function = node.func.id
+            if function == "float" and len(node.args) == 1:
+                argument = node.args[0]
+                if isinstance(argument, ast.Constant) and isinstance(argument.value, str):
+                    return c_literal(float(argument.value))  # float('inf'), float('nan')
+                return self.expression(argument)
+            arguments = ", ".join(self.expression(a) for a in node.args)
+            if function == "abs":
+                return f"fabs({arguments})"
+            if function in C_FUNCTIONS:
+                return f"{C_FUNCTIONS[function]}({arguments})"
+        raise NotImplementedError(f"no C for the Python expression {ast.unparse(node)!r}")
+
+
+def _c_names(tree: ast.FunctionDef) -> dict[str, str]:
+    """Each Python name of the function, as a C name: itself unless C reserves it."""
+    python_names = {a.arg for a in tree.args.args} | {
+        node.id for node in ast.walk(tree) if isinstance(node, ast.Name)
+    }
+    python_names -= {"float", "abs", *C_FUNCTIONS}
+    names: dict[str, str] = {}
+    for name in sorted(python_names):
+        if name in _C_RESERVED or name.startswith("cr_"):
+            candidate, number = f"{name}_", 2
+            while candidate in python_names or candidate in names.values():
+                candidate, number = f"{name}_{number}", number + 1
+            names[name] = candidate
+        else:
+            names[name] = name
+    return names
+
+
+def symbol(function_name: str) -> str:
+    """The C function's name for the Python function ``function_name``."""
+    return f"chainrule_{function_name}" if function_name.isascii() else "chainrule_compiled"
+
+
+def generate_c(python_source: str) -> str:
+    """The C translation of the generated Python function ``python_source`` (one ``def``): a
+    self-contained file (math.h and :data:`PRELUDE`) whose function
+    ``void chainrule_NAME(const double *inputs, double *results)`` writes the value to
+    ``results[0]`` and the derivative with respect to ``inputs[i]`` to ``results[1 + i]``."""
+    module = ast.parse(python_source)
+    function = module.body[0]
+    if len(module.body) != 1 or not isinstance(function, ast.FunctionDef):
+        raise ValueError("generate_c expects the source of one generated function")
+    names = _c_names(function)
+    translate = _Translator(names)
+    parameters = [a.arg for a in function.args.args]
+    result = function.body[-1]
+    if not isinstance(result, ast.Return) or not isinstance(result.value, ast.Tuple):
+        raise ValueError("generate_c expects the function to end with return value, (grads)")
+    value_text = ast.unparse(result.value.elts[0])
+    lines = [
+        f"/* Generated by chainrule (autograd.compile) from the trace of {function.name}.",
+        "",
+        f"   {symbol(function.name)}(inputs, results) computes {value_text} = "
+        f"{function.name}({', '.join(parameters)})",
+        "   and its gradient, by reverse-mode differentiation (the forward pass, then the",
+        "   chain rule from the output back), with the same IEEE operations in the same order",
+        "   as chainrule's eager engine, so with the same bits.",
+        "",
+        "   inputs: " + ", ".join(f"[{i}] {name}" for i, name in enumerate(parameters)),
+        f"   results: [0] {value_text}, "
+        + ", ".join(f"[{i + 1}] d{value_text}/d{name}" for i, name in enumerate(parameters)),
+        "",
+        "   Build without -ffast-math (it reorders and contracts float operations, changing",
+        f"   the bits): cc {' '.join(FLAGS)} -c this_file.c (and link with -lm). */",
+        "",
+        PRELUDE.rstrip("\n"),
+        "",
+        f"void {symbol(function.name)}(const double *inputs, double *results) {{",
+    ]
+    lines += [f"    const double {names[p]} = inputs[{i}];" for i, p in enumerate(parameters)]
+    comments = {
+        number: text.strip()[1:].strip()
+        for number, text in enumerate(python_source.splitlines(), start=1)
+        if text.strip().startswith("#")
+    }
+    previous_line = function.lineno
+    for statement in function.body:
+        for number in range(previous_line + 1, statement.lineno):
+            if number in comments:
+                lines.append(f"    /* {comments[number]} */")
+        previous_line = statement.lineno
+        lines += _statement(statement, translate, names)
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def _statement(statement: ast.stmt, translate: _Translator, names: dict[str, str]) -> list[str]:
+    if isinstance(statement, ast.Assign) and all(
+        isinstance(t, ast.Name) for t in statement.targets
+    ):
+        value = translate.expression(statement.value)
+        if len(statement.targets) == 1:  # a forward step: assigned once
+            return [f"    const double {names[statement.targets[0].id]} = {value};"]  # type: ignore[attr-defined]
+        return [f"    double {names[t.id]} = {value};" for t in statement.targets]  # type: ignore[attr-defined]
+    if (
+        isinstance(statement, ast.AugAssign)
+        and isinstance(statement.op, ast.Add)
+        and isinstance(statement.target, ast.Name)
+    ):
+        return [f"    {names[statement.target.id]} += {translate.expression(statement.value)};"]
+    if isinstance(statement, ast.Pass):
+        return []
+    if isinstance(statement, ast.Return) and isinstance(statement.value, ast.Tuple):
+        output, grads = statement.value.elts
+        assert isinstance(grads, ast.Tuple)
+        outputs = [output, *grads.elts]
+        return [f"    results[{i}] = {translate.expression(e)};" for i, e in enumerate(outputs)]
+    raise NotImplementedError(f"no C for the Python statement {ast.unparse(statement)!r}")
