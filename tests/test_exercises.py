@@ -27,7 +27,7 @@ def _code_cells() -> list[str]:
 def _checks() -> dict[str, Any]:
     """The notebook's first code cell, the check functions, run in a namespace of its own."""
     namespace: dict[str, Any] = {}
-    exec(_code_cells()[0], namespace)  # noqa: S102 - the project's own notebook
+    exec(_code_cells()[0], namespace)  # the project's own notebook
     return namespace
 
 
@@ -114,7 +114,7 @@ def test_an_answer_off_by_a_little_more_than_the_tolerance_fails() -> None:
 
 def test_an_answer_that_is_not_a_number_is_refused() -> None:
     checks = _checks()
-    with pytest.raises(TypeError, match="dE/dw35: the answer must be a number, got str: '0.03'"):
+    with pytest.raises(TypeError, match=r"dE/dw35: the answer must be a number, got str: '0\.03'"):
         checks["check_w35"]("0.03")
     with pytest.raises(TypeError, match="got bool"):
         checks["check_division"](True)
@@ -163,7 +163,7 @@ def _run(replacements: dict[str, str]) -> str:
         for source in _code_cells():
             for old, new in replacements.items():
                 source = source.replace(old, new)
-            exec(source, namespace)  # noqa: S102 - the project's own notebook
+            exec(source, namespace)  # the project's own notebook
     return printed.getvalue()
 
 
@@ -188,5 +188,5 @@ def test_the_notebook_as_committed_runs_and_asks_for_every_answer() -> None:
 
 
 def test_a_wrong_answer_in_the_notebook_stops_it_with_the_hint() -> None:
-    with pytest.raises(AssertionError, match="dy/ds: 6.0 is not right"):
+    with pytest.raises(AssertionError, match=r"dy/ds: 6\.0 is not right"):
         _run({"answer_used_twice = None": "answer_used_twice = 6.0"})
