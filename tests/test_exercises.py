@@ -190,3 +190,12 @@ def test_the_notebook_as_committed_runs_and_asks_for_every_answer() -> None:
 def test_a_wrong_answer_in_the_notebook_stops_it_with_the_hint() -> None:
     with pytest.raises(AssertionError, match=r"dy/ds: 6\.0 is not right"):
         _run({"answer_used_twice = None": "answer_used_twice = 6.0"})
+
+
+def test_a_grader_can_assert_on_a_check() -> None:
+    """``assert check(answer)`` holds for a right answer only: not for None, not for a wrong one."""
+    checks = _checks()
+    assert checks["check_division"](-0.1875)
+    assert not checks["check_division"](None)
+    with pytest.raises(AssertionError):
+        assert checks["check_division"](0.1875)  # the sign matters
