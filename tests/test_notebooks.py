@@ -36,11 +36,12 @@ def _texts(notebook: nbformat.NotebookNode) -> list[list[str]]:
     return texts
 
 
-def test_the_three_notebooks_are_there() -> None:
+def test_the_four_notebooks_are_there() -> None:
     assert [path.name for path in NOTEBOOKS] == [
         "01_the_document_step_by_step.ipynb",
         "02_engine_tour.ipynb",
         "03_moons_classifier.ipynb",
+        "04_exercises.ipynb",
     ]
 
 
