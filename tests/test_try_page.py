@@ -1,0 +1,205 @@
+"""The site's try-it page runs chainrule in Pyodide from the files the site ships, with every
+request outside the local server blocked: it draws the learner's graph after backward, plays
+its backward pass, and shows Python's traceback when the code fails.
+
+It needs Chromium and playwright (tests/browsers.py) and the npm packages of tests/pyodide,
+which the docs build copies into the site (``npm ci --prefix tests/pyodide``, which .ci/run
+does); without them it skips, saying which is missing.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import importlib.util
+import json
+import math
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
+
+import pytest
+from browsers import chromium
+from docsite import ROOT, build_site
+
+READY_SECONDS = 120
+"""How long Pyodide may take to start (about 3 s on a desktop)."""
+
+DIAMOND = """from autograd import Value
+
+s = Value(0.3894, label="s")
+y = s * s + s
+y.label = "y"
+y
+"""
+
+
+def _sigmoid(z: float) -> float:
+    return 1 / (1 + math.exp(-z))
+
+
+def _hand_dE_dw13() -> float:
+    """dE/dw13 = (y5-ya) f'(z5) w35 f'(z3) y1, the document's chain rule with its numbers."""
+    y1, y2, ya = 0.35, 0.9, 0.5
+    w13, w23, w14, w24, w35, w45 = 0.1, 0.8, 0.4, 0.6, 0.3, 0.9
+    y3, y4 = _sigmoid(w13 * y1 + w23 * y2), _sigmoid(w14 * y1 + w24 * y2)
+    y5 = _sigmoid(w35 * y3 + w45 * y4)
+    return (y5 - ya) * y5 * (1 - y5) * w35 * y3 * (1 - y3) * y1
+
+
+def _hooks() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("docs_hooks", ROOT / "docs" / "hooks.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_without_the_npm_packages_the_page_says_it_was_built_without_pyodide(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hooks = _hooks()
+    monkeypatch.setattr(hooks, "NODE_MODULES", tmp_path / "no-node-modules")
+    hooks.on_post_build({"site_dir": str(tmp_path / "site")})
+    manifest = json.loads((tmp_path / "site" / "try" / "manifest.json").read_text())
+    assert manifest["pyodide"] is False
+    assert manifest["why"].startswith("This site was built without Pyodide (pyodide and @viz-js")
+    assert "npm ci --prefix tests/pyodide" in manifest["why"]
+    assert not (tmp_path / "site" / "try" / "pyodide").exists()
+
+
+class _Handler(http.server.SimpleHTTPRequestHandler):
+    extensions_map: ClassVar[dict[str, str]] = {
+        ".mjs": "text/javascript",
+        ".wasm": "application/wasm",
+    }
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet: no line per request
+        pass
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The built site, served on a free port of 127.0.0.1; yields the try page's URL."""
+    folder = build_site(tmp_path_factory.mktemp("site"))
+    manifest = json.loads((folder / "try" / "manifest.json").read_text(encoding="utf-8"))
+    if not manifest["pyodide"]:
+        pytest.skip(manifest["why"])
+    handler = functools.partial(_Handler, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/try/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+class _TryPage:
+    """The try page, loaded until Python is ready, in a context that lets out only requests to
+    the local server (and records the others, blocked)."""
+
+    def __init__(self, browser: Any, url: str) -> None:
+        self.blocked: list[str] = []
+        self.problems: list[str] = []
+        self.context = browser.new_context(
+            viewport={"width": 1280, "height": 900}, service_workers="block"
+        )
+        self.context.route("**/*", functools.partial(self._only_local, urlsplit(url).netloc))
+        self.page = self.context.new_page()
+        self.page.on("pageerror", lambda error: self.problems.append(str(error)))
+        started = time.monotonic()
+        self.page.goto(url)
+        self.page.wait_for_selector("#try-run:not([disabled])", timeout=READY_SECONDS * 1000)
+        self.seconds = time.monotonic() - started
+
+    def _only_local(self, netloc: str, route: Any) -> None:
+        url = route.request.url
+        if urlsplit(url).netloc == netloc or url.startswith(("data:", "blob:")):
+            route.continue_()
+        else:
+            self.blocked.append(url)
+            route.abort()
+
+    def run(self, code: str | None = None) -> None:
+        """Replace the code (unless None), press Run and wait for the page to show the result."""
+        if code is not None:
+            self.page.fill("#try-code", code)
+        self.page.evaluate("document.getElementById('try-graph').textContent = ''")
+        self.page.click("#try-run")
+        self.page.wait_for_function(
+            "() => !document.getElementById('try-error').hidden"
+            " || document.querySelector('#try-graph svg') !== null"
+        )
+
+    def node_texts(self, label: str) -> list[str]:
+        """The lines of text in the inline drawing's box whose first line is ``label``."""
+        texts: list[list[str]] = self.page.eval_on_selector_all(
+            "#try-graph svg g.node",
+            "nodes => nodes.map(n => [...n.querySelectorAll('text')].map(t => t.textContent))",
+        )
+        boxes = [box for box in texts if box and box[0] == label]
+        assert len(boxes) == 1, (label, texts)
+        return boxes[0]
+
+
+@pytest.fixture(scope="module")
+def try_page(served: str) -> Iterator[_TryPage]:
+    with chromium() as browser:
+        page = _TryPage(browser, served)
+        try:
+            yield page
+        finally:
+            page.context.close()
+    assert page.blocked == []  # the page, Pyodide and Viz asked no other host for anything
+
+
+def test_the_page_starts_python_from_the_site_alone(try_page: _TryPage) -> None:
+    status = try_page.page.text_content("#try-status") or ""
+    assert status.startswith("Python is ready (started in "), status
+    print(f"try page: Python ready {try_page.seconds:.1f} s after the page was opened")
+    assert try_page.blocked == []
+    assert try_page.problems == []
+
+
+def test_run_draws_the_documents_network_with_its_gradients(try_page: _TryPage) -> None:
+    try_page.run()  # the example the page starts with: the document's network
+    assert try_page.page.is_hidden("#try-error")
+    for label in ("y1", "y2", "w13", "w23", "w14", "w24", "w35", "w45", "y3", "y4", "y5", "E"):
+        try_page.node_texts(label)
+    assert f"grad {_hand_dE_dw13():.4g}" == "grad 0.0009291"  # the brief's number, by hand
+    assert f"grad {_hand_dE_dw13():.4g}" in try_page.node_texts("w13")
+    assert "grad 1" in try_page.node_texts("E")
+
+
+def test_edited_code_draws_its_own_graph_and_the_player_steps(try_page: _TryPage) -> None:
+    try_page.run(DIAMOND)
+    expected = 2 * 0.3894 + 1  # d(s*s + s)/ds = 2s + 1
+    assert f"grad {expected:.4g}" == "grad 1.779"
+    assert f"grad {expected:.4g}" in try_page.node_texts("s")
+    assert "w13" not in (try_page.page.text_content("#try-graph") or "")
+    player = try_page.page.frame_locator("#try-player")
+    counter = player.locator("#counter")
+    counter.wait_for()
+    before = counter.text_content()
+    assert before == "forward 1 of 3", before
+    player.locator("#next").click()
+    assert counter.text_content() == "forward 2 of 3"
+
+
+def test_a_python_exception_shows_its_traceback(try_page: _TryPage) -> None:
+    try_page.run("from autograd import Value\nx = Value(1.0, label='x')\nx * undefined_name\n")
+    error = try_page.page.text_content("#try-error") or ""
+    assert error.startswith("Traceback (most recent call last):\n"), error
+    assert 'File "<your code>", line 3, in <module>' in error
+    assert error.rstrip().endswith("NameError: name 'undefined_name' is not defined")
+    try_page.run("from autograd import Value\nx = Value(1.0)\n")
+    error = try_page.page.text_content("#try-error") or ""
+    assert error.startswith("RootError: the last line must be an expression giving the Value")
