@@ -73,6 +73,43 @@ def test_without_the_npm_packages_the_page_says_it_was_built_without_pyodide(
     assert not (tmp_path / "site" / "try" / "pyodide").exists()
 
 
+def _run_code() -> ModuleType:
+    """docs/try/run_code.py, what the page runs in Pyodide, here imported in CPython."""
+    spec = importlib.util.spec_from_file_location("run_code", ROOT / "docs" / "try" / "run_code.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_last_lines_value_is_the_root_and_gets_its_gradients() -> None:
+    result = _run_code().run(DIAMOND)
+    assert set(result) == {"svg", "player"}
+    assert f">grad {2 * 0.3894 + 1:.4g}<" in result["svg"]  # d(s*s + s)/ds = 2s + 1
+    assert '<script type="application/json" id="frames">' in result["player"]
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ("x = 1\n", "RootError: the last line must be an expression giving the Value to run"
+         " backward from (for example `E`), but it is a statement (Assign)"),
+        ("", "RootError: the last line must be an expression giving the Value to run backward"
+         " from (for example `E`), but it is empty"),
+        ("1 + 2\n", "RootError: the last line must give a Value to run backward from, it gave 3,"
+         " of type int"),
+        ("x = (\n", "  File \"<your code>\", line 1\n    x = (\n        ^\n"
+         "SyntaxError: '(' was never closed\n"),
+        ("from autograd import Value\nx = Value(2.0)\nx.log() + y\n",
+         "Traceback (most recent call last):\n"
+         '  File "<your code>", line 3, in <module>\n    x.log() + y\n'),
+    ],
+)  # fmt: skip
+def test_code_without_a_value_to_run_from_gets_a_clear_error(code: str, expected: str) -> None:
+    assert _run_code().run(code)["error"].startswith(expected)
+
+
 class _Handler(http.server.SimpleHTTPRequestHandler):
     extensions_map: ClassVar[dict[str, str]] = {
         ".mjs": "text/javascript",

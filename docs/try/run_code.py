@@ -3,7 +3,7 @@
 The rule for the root: the code's last line must be an expression whose value is a Value (as a
 notebook cell shows its last expression). All the lines before it run first, then the last one
 is evaluated; the page runs backward from that Value, step by step for the player, and draws the
-graph afterwards with data, gradients and the local derivative of every edge.
+graph afterwards, top to bottom, with data, gradients and the local derivative of every edge.
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ def run(source: str) -> dict[str, str]:
     try:
         root = _root(source)
         player = step_through(root).html  # runs root.backward(), one step at a time
-        return {"svg": draw(root).svg(), "player": player}
+        return {"svg": draw(root, rankdir="TB").svg(), "player": player}
     except RootError as error:
         return {"error": f"{type(error).__name__}: {error}"}
     except Exception as error:  # the learner's code may raise anything: show it, as Python would

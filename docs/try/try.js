@@ -103,12 +103,19 @@ async function main() {
   document.body.dataset.tryReadySeconds = seconds.toFixed(3);
   const button = $("try-run");
   button.disabled = false;
-  button.addEventListener("click", () => {
+  const runCode = () => {
     const result = run($("try-code").value);
     try {
       show(result);
     } finally {
       result.destroy();
+    }
+  };
+  button.addEventListener("click", runCode);
+  $("try-code").addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+      event.preventDefault();
+      runCode();
     }
   });
 }
