@@ -14,9 +14,11 @@ import http.server
 import importlib.util
 import json
 import math
+import shutil
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 from typing import Any, ClassVar
@@ -120,13 +122,9 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The built site, served on a free port of 127.0.0.1; yields the try page's URL."""
-    folder = build_site(tmp_path_factory.mktemp("site"))
-    manifest = json.loads((folder / "try" / "manifest.json").read_text(encoding="utf-8"))
-    if not manifest["pyodide"]:
-        pytest.skip(manifest["why"])
+@contextmanager
+def _serving(folder: Path) -> Iterator[str]:
+    """``folder`` served on a free port of 127.0.0.1; yields the try page's URL."""
     handler = functools.partial(_Handler, directory=str(folder))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -137,6 +135,22 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join()
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_site(tmp_path_factory.mktemp("site"))
+
+
+@pytest.fixture(scope="module")
+def served(site: Path) -> Iterator[str]:
+    """The built site, served; yields the try page's URL (skips if it was built without
+    Pyodide, saying why)."""
+    manifest = json.loads((site / "try" / "manifest.json").read_text(encoding="utf-8"))
+    if not manifest["pyodide"]:
+        pytest.skip(manifest["why"])
+    with _serving(site) as url:
+        yield url
 
 
 class _TryPage:
@@ -165,16 +179,19 @@ class _TryPage:
             self.blocked.append(url)
             route.abort()
 
-    def run(self, code: str | None = None) -> None:
-        """Replace the code (unless None), press Run and wait for the page to show the result."""
+    def run(self, code: str | None = None) -> float:
+        """Replace the code (unless None), press Run and wait for the page to show the result;
+        return the seconds that took."""
         if code is not None:
             self.page.fill("#try-code", code)
         self.page.evaluate("document.getElementById('try-graph').textContent = ''")
+        started = time.monotonic()
         self.page.click("#try-run")
         self.page.wait_for_function(
             "() => !document.getElementById('try-error').hidden"
             " || document.querySelector('#try-graph svg') !== null"
         )
+        return time.monotonic() - started
 
     def node_texts(self, label: str) -> list[str]:
         """The lines of text in the inline drawing's box whose first line is ``label``."""
@@ -188,13 +205,18 @@ class _TryPage:
 
 
 @pytest.fixture(scope="module")
-def try_page(served: str) -> Iterator[_TryPage]:
-    with chromium() as browser:
-        page = _TryPage(browser, served)
-        try:
-            yield page
-        finally:
-            page.context.close()
+def browser() -> Iterator[Any]:
+    with chromium() as launched:
+        yield launched
+
+
+@pytest.fixture(scope="module")
+def try_page(browser: Any, served: str) -> Iterator[_TryPage]:
+    page = _TryPage(browser, served)
+    try:
+        yield page
+    finally:
+        page.context.close()
     assert page.blocked == []  # the page, Pyodide and Viz asked no other host for anything
 
 
@@ -207,7 +229,8 @@ def test_the_page_starts_python_from_the_site_alone(try_page: _TryPage) -> None:
 
 
 def test_run_draws_the_documents_network_with_its_gradients(try_page: _TryPage) -> None:
-    try_page.run()  # the example the page starts with: the document's network
+    seconds = try_page.run()  # the example the page starts with: the document's network
+    print(f"try page: the document's network run, drawn and its player made in {seconds:.1f} s")
     assert try_page.page.is_hidden("#try-error")
     for label in ("y1", "y2", "w13", "w23", "w14", "w24", "w35", "w45", "y3", "y4", "y5", "E"):
         try_page.node_texts(label)
@@ -237,6 +260,29 @@ def test_a_python_exception_shows_its_traceback(try_page: _TryPage) -> None:
     assert error.startswith("Traceback (most recent call last):\n"), error
     assert 'File "<your code>", line 3, in <module>' in error
     assert error.rstrip().endswith("NameError: name 'undefined_name' is not defined")
+    assert try_page.page.is_hidden("#try-player")  # no player of earlier code is left showing
     try_page.run("from autograd import Value\nx = Value(1.0)\n")
     error = try_page.page.text_content("#try-error") or ""
     assert error.startswith("RootError: the last line must be an expression giving the Value")
+
+
+def test_a_site_built_without_pyodide_says_so_on_the_page(
+    browser: Any, site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shipped = ("pyodide", "wheels", "viz.js", "manifest.json")
+    shutil.copytree(site, tmp_path / "site", ignore=lambda folder, names: [
+        n for n in names if Path(folder).name == "try" and n in shipped
+    ])  # fmt: skip
+    hooks = _hooks()
+    monkeypatch.setattr(hooks, "NODE_MODULES", tmp_path / "no-node-modules")
+    hooks.on_post_build({"site_dir": str(tmp_path / "site")})
+    with _serving(tmp_path / "site") as url:
+        page = browser.new_page()
+        problems: list[str] = []
+        page.on("pageerror", lambda error: problems.append(str(error)))
+        page.goto(url)
+        page.wait_for_selector("#try-status:has-text('built without Pyodide')")
+        status = page.text_content("#try-status") or ""
+        assert "run `npm ci --prefix tests/pyodide` and build the site again" in status
+        assert page.is_disabled("#try-run")
+        assert problems == []

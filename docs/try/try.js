@@ -77,7 +77,10 @@ function show(result) {
   const error = result.get("error");
   $("try-error").hidden = error === undefined;
   $("try-error").textContent = error ?? "";
-  if (error !== undefined) {
+  if (error !== undefined) {  // no drawing of earlier code is left to be taken for this code's
+    $("try-graph").replaceChildren();
+    $("try-player").hidden = true;
+    $("try-player").srcdoc = "";
     return;
   }
   const svg = result.get("svg");
