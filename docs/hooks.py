@@ -106,15 +106,16 @@ def _wheels(folder: Path) -> list[str]:
             raise PluginError(
                 f"building chainrule's wheel for the try-it page failed:\n{done.stderr}"
             )
-        for wheel in Path(scratch).glob("*.whl"):
-            shutil.copyfile(wheel, folder / wheel.name)
+        names = [wheel.name for wheel in Path(scratch).glob("*.whl")]
+        for name in names:
+            shutil.copyfile(Path(scratch) / name, folder / name)
     sys.path.insert(0, str(ROOT / "tests"))
     try:
         from wheelhouse import rebuild_wheel
     finally:
         sys.path.remove(str(ROOT / "tests"))
-    rebuild_wheel("graphviz", folder)
-    return sorted(wheel.name for wheel in folder.glob("*.whl"))
+    names.append(rebuild_wheel("graphviz", folder).name)
+    return sorted(names)
 
 
 def on_post_build(config: Any) -> None:

@@ -239,6 +239,12 @@ def test_run_draws_the_documents_network_with_its_gradients(try_page: _TryPage) 
     assert "grad 1" in try_page.node_texts("E")
 
 
+def test_the_same_network_built_by_nn_gets_the_same_gradient(try_page: _TryPage) -> None:
+    try_page.run("from nn.seed import loss_graph\nE = loss_graph()\nE\n")
+    assert try_page.page.is_hidden("#try-error")
+    assert f"grad {_hand_dE_dw13():.4g}" in try_page.node_texts("w13")
+
+
 def test_edited_code_draws_its_own_graph_and_the_player_steps(try_page: _TryPage) -> None:
     try_page.run(DIAMOND)
     expected = 2 * 0.3894 + 1  # d(s*s + s)/ds = 2s + 1

@@ -81,6 +81,7 @@ function show(result) {
     $("try-graph").replaceChildren();
     $("try-player").hidden = true;
     $("try-player").srcdoc = "";
+    $("try-error").scrollIntoView({ block: "nearest" });
     return;
   }
   const svg = result.get("svg");
