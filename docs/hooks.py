@@ -7,14 +7,25 @@ for the page on topological order. They are written to docs/generated/
 (not committed), and only when their content changed, so that ``mkdocs serve`` does not rebuild
 in a loop.
 
+After the build it puts into the site's try/ what the try-it page runs chainrule with, so that
+the page loads nothing from other hosts: Pyodide's files and @viz-js/viz's browser module (from
+tests/pyodide/node_modules, which ``npm ci --prefix tests/pyodide`` installs), chainrule's wheel
+built from this checkout and graphviz's rebuilt from the copy installed here. Without those npm
+packages the site is still built, and try/manifest.json tells the page why it cannot run code.
+
 It also refuses to build without jieba, which the search needs to find Chinese words.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import json
 import logging
 import re
+import shutil
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +36,17 @@ from autograd import Value
 from nn import seed
 from nn.seed.training_page import training_page
 
-GENERATED = Path(__file__).resolve().parent / "generated"
+ROOT = Path(__file__).resolve().parent.parent
+GENERATED = ROOT / "docs" / "generated"
+NODE_MODULES = ROOT / "tests" / "pyodide" / "node_modules"
+PYODIDE_FILES = [
+    "pyodide.mjs",  # loadPyodide
+    "pyodide.asm.mjs",  # the interpreter's JavaScript half
+    "pyodide.asm.wasm",  # and its WebAssembly
+    "python_stdlib.zip",  # the standard library
+    "pyodide-lock.json",  # read at start-up (no package is loaded from it)
+]
+VIZ_MODULE = "@viz-js/viz/dist/viz.js"  # an ES module with Graphviz's WebAssembly inside
 
 
 def _write(name: str, text: str) -> None:
@@ -74,3 +95,50 @@ _ROLE = re.compile(r":(?:func|meth|class|mod|attr|data):(?=<code>)")
 def on_page_content(html: str, **kwargs: Any) -> str:
     """Docstrings name things with Sphinx roles (:func:`grad`); on the site the code is enough."""
     return _ROLE.sub("", html)
+
+
+def _wheels(folder: Path) -> list[str]:
+    """Write chainrule's wheel (built from this checkout) and graphviz's (from the installed
+    copy) into ``folder``; return their file names."""
+    with tempfile.TemporaryDirectory() as scratch:
+        build = [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", scratch]
+        command = [*build, str(ROOT)]  # this Python's build of this checkout, no shell
+        done = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
+        if done.returncode != 0:
+            raise PluginError(
+                f"building chainrule's wheel for the try-it page failed:\n{done.stderr}"
+            )
+        names = [wheel.name for wheel in Path(scratch).glob("*.whl")]
+        for name in names:
+            shutil.copyfile(Path(scratch) / name, folder / name)
+    sys.path.insert(0, str(ROOT / "tests"))
+    try:
+        from wheelhouse import rebuild_wheel
+    finally:
+        sys.path.remove(str(ROOT / "tests"))
+    names.append(rebuild_wheel("graphviz", folder).name)
+    return sorted(names)
+
+
+def on_post_build(config: Any) -> None:
+    """Ship what the try-it page runs: Pyodide, Viz and the wheels, or the reason they are not."""
+    folder = Path(config["site_dir"]) / "try"
+    folder.mkdir(parents=True, exist_ok=True)
+    missing = [p for p in ("pyodide/package.json", "@viz-js/viz/package.json")
+               if not (NODE_MODULES / p).is_file()]  # fmt: skip
+    if missing:
+        manifest: dict[str, Any] = {
+            "pyodide": False,
+            "why": "This site was built without Pyodide ("
+            + " and ".join(p.removesuffix("/package.json") for p in missing)
+            + " not found in tests/pyodide/node_modules; run `npm ci --prefix tests/pyodide`"
+            " and build the site again), so this page cannot run Python.",
+        }
+    else:
+        (folder / "pyodide").mkdir(exist_ok=True)
+        for name in PYODIDE_FILES:
+            shutil.copyfile(NODE_MODULES / "pyodide" / name, folder / "pyodide" / name)
+        shutil.copyfile(NODE_MODULES / VIZ_MODULE, folder / "viz.js")
+        (folder / "wheels").mkdir(exist_ok=True)
+        manifest = {"pyodide": True, "wheels": _wheels(folder / "wheels")}
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")

@@ -18,7 +18,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_every_page_of_the_navigation_is_built(site: Path) -> None:
-    for page in ("index.html", "tutorial/index.html", "zh/tutorial/index.html",
+    for page in ("index.html", "tutorial/index.html", "zh/tutorial/index.html", "try/index.html",
                  "how-to/compile/index.html", "explanations/update-order/index.html",
                  "explanations/speed/index.html",
                  "reference/autograd/index.html", "reference/nn/index.html",
