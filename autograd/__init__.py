@@ -9,19 +9,20 @@ Examples:
     3.583853
 
 The derivative rules of every op live in one table, :mod:`autograd.ops`. The modules form
-layers, each importing only those below it: ``files``, ``numerics``, ``generated``, ``rule``,
-``ops``, ``modes``, ``pickling``, ``value``, ``record``, ``graph``, ``functions``, ``higher``,
-``methods`` (which gives Value its op methods), then the features ``trace``, ``gradcheck``,
-``render``, ``draw``, ``javascript`` (a graph as a JavaScript program, for the player),
-``player``, ``cgen`` (the compiled program as C), ``cbuild`` (building it, cached) and
-``compiler``. At the bottom, ``files`` writes a file atomically, for every
-``save``.
+layers, each importing only those below it: ``files``, ``collector``, ``numerics``,
+``generated``, ``rule``, ``ops``, ``modes``, ``pickling``, ``value``, ``record``, ``graph``,
+``functions``, ``higher``, ``methods`` (which gives Value its op methods), then the features
+``trace``, ``gradcheck``, ``render``, ``draw``, ``javascript`` (a graph as a JavaScript program,
+for the player), ``player``, ``cgen`` (the compiled program as C), ``cbuild`` (building it,
+cached) and ``compiler``. At the bottom, ``files`` writes a file atomically, for every ``save``,
+and ``collector`` holds :func:`fewer_collections`, for training loops.
 """
 
 from typing import TYPE_CHECKING
 
 from autograd import functions as _functions
 from autograd import methods as _methods  # noqa: F401 - gives Value its op methods
+from autograd.collector import fewer_collections
 from autograd.compiler import CompiledFunction
 from autograd.compiler import compile_function as compile
 from autograd.draw import Graph, draw
@@ -84,6 +85,7 @@ __all__ = [
     "draw",
     "enable_grad",
     "explain",
+    "fewer_collections",
     "grad",
     "gradcheck",
     "hessian",

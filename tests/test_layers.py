@@ -15,8 +15,8 @@ from autograd import Value
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("autograd", "nn")
 LAYERS = [
-    "files", "numerics", "generated", "rule", "ops", "modes", "pickling", "value", "record",
-    "graph", "functions", "higher", "methods", "trace", "gradcheck", "render", "draw",
+    "files", "collector", "numerics", "generated", "rule", "ops", "modes", "pickling", "value",
+    "record", "graph", "functions", "higher", "methods", "trace", "gradcheck", "render", "draw",
     "javascript", "player", "cgen", "cbuild", "compiler",
 ]  # fmt: skip
 """autograd's modules, bottom to top, as its package docstring lists them."""
