@@ -8,9 +8,10 @@ their ``.grad``, as ``loss.backward()`` would, so it drops into an ordinary trai
 
 from __future__ import annotations
 
+import ctypes
 from collections.abc import Callable, Sequence
 
-from autograd import Value
+from autograd import Value, cbuild
 from autograd.compiler import _tracing, build_backend, check_backend, generate_source
 from autograd.value import as_float
 from nn.module import Module
@@ -52,19 +53,109 @@ class CompiledLoss:
     def __call__(self, x: Sequence[float], target: float) -> float:
         numbers = [as_float(xi) for xi in x]
         fast, safe, _ = self._get(numbers, target)
-        arguments = [p.data for p in self.parameters] + numbers
-        try:
-            loss, grads = fast(*arguments)
-        except ArithmeticError:
-            loss, grads = safe(*arguments)
+        loss, grads = _run(fast, safe, [p.data for p in self.parameters] + numbers)
         for parameter, gradient in zip(self.parameters, grads):
             held = parameter.grad  # None: no gradient since zero_grad, so this one starts it
             parameter.grad = gradient if held is None else held + gradient
         return loss
 
+    def batch(self, xs: Sequence[Sequence[float]], targets: Sequence[float]) -> float:
+        """The summed loss of the samples ``zip(xs, targets)``, their summed gradient added into
+        the parameters' ``.grad``: bit for bit the loop ``total = 0.0; for x, t in zip(xs,
+        targets): total += compiled(x, t)``, with sample 0, 1, 2, ... added in that order to
+        the loss and to each ``.grad`` (a ``None`` grad starts at the first sample's gradient).
+        On the C backend the whole loop is one call into C. Every sample is checked (and each
+        new target traced) before anything is added, so a bad batch leaves ``.grad`` as it was.
+        """
+        rows, labels = _check_batch(xs, targets)
+        if not rows:
+            return 0.0
+        functions = [self._get(row, label)[:2] for row, label in zip(rows, labels)]
+        addresses = [getattr(fast, "address", None) for fast, _ in functions]
+        if all(address is not None for address in addresses):
+            total, sums = self._batch_in_c(rows, addresses, functions)
+        else:
+            total, sums = self._batch_in_python(rows, functions)
+        for parameter, gradient in zip(self.parameters, sums):
+            parameter.grad = gradient
+        return total
+
+    def _batch_in_python(
+        self, rows: list[list[float]], functions: list[tuple[Compiled, Compiled]]
+    ) -> tuple[float, list[float]]:
+        data = [p.data for p in self.parameters]
+        held: list[float | None] = [p.grad for p in self.parameters]
+        total = 0.0
+        for row, (fast, safe) in zip(rows, functions):
+            loss, grads = _run(fast, safe, data + row)
+            total += loss
+            held = [g if h is None else h + g for h, g in zip(held, grads)]
+        return total, held  # type: ignore[return-value]  # every grad set by the first sample
+
+    def _batch_in_c(
+        self,
+        rows: list[list[float]],
+        addresses: list[int | None],
+        functions: list[tuple[Compiled, Compiled]],
+    ) -> tuple[float, list[float]]:
+        distinct: dict[int | None, int] = {}
+        which = [distinct.setdefault(address, len(distinct)) for address in addresses]
+        n_parameters, n_x, n_samples = len(self.parameters), len(rows[0]), len(rows)
+        data = [p.data for p in self.parameters]
+        grads = [-0.0 if p.grad is None else p.grad for p in self.parameters]
+        total = ctypes.c_double(0.0)
+        sums = (ctypes.c_double * n_parameters)(*grads)
+        cbuild.batch_driver()(
+            ctypes.c_long(n_samples),
+            ctypes.c_long(n_parameters),
+            ctypes.c_long(n_x),
+            (ctypes.c_void_p * len(distinct))(*distinct),
+            (ctypes.c_int * n_samples)(*which),
+            (ctypes.c_double * (n_samples * n_x))(*[xi for row in rows for xi in row]),
+            (ctypes.c_double * (n_parameters + n_x))(*data),
+            (ctypes.c_double * (1 + n_parameters + n_x))(),
+            ctypes.byref(total),
+            sums,
+        )
+        return total.value, sums[:]
+
     def source(self, x: Sequence[float], target: float) -> str:
         """The generated code for samples of this size and this target."""
         return self._get([as_float(xi) for xi in x], target)[2]
+
+
+def _run(fast: Compiled, safe: Compiled, arguments: list[float]) -> tuple[float, tuple[float, ...]]:
+    try:
+        return fast(*arguments)
+    except ArithmeticError:  # 1 / 0.0 and the like: the IEEE version, as the eager engine
+        return safe(*arguments)
+
+
+def _check_batch(
+    xs: Sequence[Sequence[float]], targets: Sequence[float]
+) -> tuple[list[list[float]], list[float]]:
+    """The batch's samples as lists of floats, with their targets; a clear error for a batch
+    whose lengths differ, whose samples differ in size, or that holds what is not a number."""
+    for name, given in (("xs", xs), ("targets", targets)):
+        if isinstance(given, (str, bytes)) or not isinstance(given, Sequence):
+            raise TypeError(f"batch: {name} must be a sequence, got {type(given).__name__}")
+    if len(xs) != len(targets):
+        raise ValueError(
+            f"batch: xs and targets must have the same length, got {len(xs)} and {len(targets)}"
+        )
+    rows = []
+    for s, x in enumerate(xs):
+        if isinstance(x, (str, bytes)) or not isinstance(x, Sequence):
+            raise TypeError(f"batch: xs[{s}] must be a sequence of numbers, got {x!r}")
+        if len(x) != len(xs[0]):
+            raise ValueError(
+                f"batch: every sample must have the size of xs[0], {len(xs[0])} numbers; "
+                f"xs[{s}] has {len(x)}"
+            )
+        rows.append([as_float(xi, f"batch: xs[{s}][{i}]") for i, xi in enumerate(x)])
+    for s, target in enumerate(targets):
+        as_float(target, f"batch: targets[{s}]")
+    return rows, list(targets)
 
 
 def compile_loss(model: Module, loss_fn: LossFunction, backend: str = "python") -> CompiledLoss:
