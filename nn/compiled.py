@@ -70,7 +70,8 @@ class CompiledLoss:
         rows, labels = _check_batch(xs, targets)
         if not rows:
             return 0.0
-        functions = [self._get(row, label)[:2] for row, label in zip(rows, labels)]
+        traced = {label: self._get(rows[0], label)[:2] for label in labels}  # each target once
+        functions = [traced[label] for label in labels]
         addresses = [getattr(fast, "address", None) for fast, _ in functions]
         if all(address is not None for address in addresses):
             total, sums = self._batch_in_c(rows, addresses, functions)
@@ -144,17 +145,24 @@ def _check_batch(
             f"batch: xs and targets must have the same length, got {len(xs)} and {len(targets)}"
         )
     rows = []
+    size = len(xs[0]) if len(xs) else 0
     for s, x in enumerate(xs):
-        if isinstance(x, (str, bytes)) or not isinstance(x, Sequence):
+        if type(x) not in (list, tuple) and (
+            isinstance(x, (str, bytes)) or not isinstance(x, Sequence)
+        ):
             raise TypeError(f"batch: xs[{s}] must be a sequence of numbers, got {x!r}")
-        if len(x) != len(xs[0]):
+        if len(x) != size:
             raise ValueError(
-                f"batch: every sample must have the size of xs[0], {len(xs[0])} numbers; "
+                f"batch: every sample must have the size of xs[0], {size} numbers; "
                 f"xs[{s}] has {len(x)}"
             )
-        rows.append([as_float(xi, f"batch: xs[{s}][{i}]") for i, xi in enumerate(x)])
-    for s, target in enumerate(targets):
-        as_float(target, f"batch: targets[{s}]")
+        if all(type(xi) is float for xi in x):  # the common case, without conversion
+            rows.append(list(x))
+        else:
+            rows.append([as_float(xi, f"batch: xs[{s}][{i}]") for i, xi in enumerate(x)])
+    if not {type(t) for t in targets} <= {float, int}:
+        for s, target in enumerate(targets):
+            as_float(target, f"batch: targets[{s}]")
     return rows, list(targets)
 
 
