@@ -344,6 +344,15 @@ class ChainruleCompiled:
         raise NotImplementedError("compile has no single ops")
 
 
+class ChainruleC(ChainruleCompiled):
+    """The same, built as C (``backend="c"``); W2's samples go through ``compiled.batch``, the
+    per-sample loop and the gradient sums in C, one call per step."""
+
+    name = "chainrule C"
+    backend = "c"
+    batch = True
+
+
 class Micrograd:
     """micrograd 0.1.0. It has no exp, so W1's sigmoid is added in its own style (a node with a
     backward closure), as in micrograd's lecture version."""
@@ -501,6 +510,7 @@ ENGINES: dict[str, Callable[[], Any]] = {
     "hand-written": Hand,
     "chainrule": Chainrule,
     "chainrule compiled": ChainruleCompiled,
+    "chainrule C": ChainruleC,
     "micrograd": Micrograd,
     "pytorch": Torch,
 }
