@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import os
 import random
+import re
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -188,3 +191,23 @@ def test_a_trace_that_fails_in_a_batch_adds_nothing(backend: str) -> None:
     assert grads(model) == [None] * 6
     sample_loss.batch([seed.INPUTS], [0.5])  # None grads start at the first gradient
     assert None not in grads(model)
+
+
+def test_the_how_to_runs_and_its_batch_is_its_loop() -> None:
+    """docs/how-to/compile.md's code blocks run, in order; then, at the weights they leave, the
+    page's batch gives its loop's bits."""
+    page = (Path(__file__).resolve().parent.parent / "docs" / "how-to" / "compile.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", page, flags=re.DOTALL)
+    assert any(".batch(points, signs)" in block for block in blocks)
+    namespace: dict[str, Any] = {}
+    for block in blocks:
+        exec(block, namespace)
+    model, sample_loss = namespace["model"], namespace["sample_loss"]
+    points, signs, optimizer = namespace["points"], namespace["signs"], namespace["optimizer"]
+    assert isinstance(sample_loss, nn.CompiledLoss)
+    optimizer.zero_grad()
+    looped = _loop(sample_loss, points, signs)
+    looped_grads = grads(model)
+    optimizer.zero_grad()
+    assert sample_loss.batch(points, signs).hex() == looped.hex()
+    assert grads(model) == looped_grads
