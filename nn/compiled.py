@@ -70,7 +70,7 @@ class CompiledLoss:
         rows, labels = _check_batch(xs, targets)
         if not rows:
             return 0.0
-        traced = {label: self._get(rows[0], label)[:2] for label in labels}  # each target once
+        traced = {label: self._get(rows[0], label)[:2] for label in dict.fromkeys(labels)}
         functions = [traced[label] for label in labels]
         addresses = [getattr(fast, "address", None) for fast, _ in functions]
         if all(address is not None for address in addresses):
@@ -144,6 +144,22 @@ def _check_batch(
         raise ValueError(
             f"batch: xs and targets must have the same length, got {len(xs)} and {len(targets)}"
         )
+    if (
+        {type(x) for x in xs} <= {list, tuple}
+        and len({len(x) for x in xs}) <= 1
+        and {type(xi) for x in xs for xi in x} <= {float}
+    ):  # the common case, checked at once: rows of floats of one size
+        rows = list(map(list, xs))
+    else:
+        rows = _checked_rows(xs)
+    if not {type(t) for t in targets} <= {float, int}:
+        for s, target in enumerate(targets):
+            as_float(target, f"batch: targets[{s}]")
+    return rows, list(targets)
+
+
+def _checked_rows(xs: Sequence[Sequence[float]]) -> list[list[float]]:
+    """Each sample as a list of floats, or the error for the first that is not one."""
     rows = []
     size = len(xs[0]) if len(xs) else 0
     for s, x in enumerate(xs):
@@ -156,14 +172,8 @@ def _check_batch(
                 f"batch: every sample must have the size of xs[0], {size} numbers; "
                 f"xs[{s}] has {len(x)}"
             )
-        if all(type(xi) is float for xi in x):  # the common case, without conversion
-            rows.append(list(x))
-        else:
-            rows.append([as_float(xi, f"batch: xs[{s}][{i}]") for i, xi in enumerate(x)])
-    if not {type(t) for t in targets} <= {float, int}:
-        for s, target in enumerate(targets):
-            as_float(target, f"batch: targets[{s}]")
-    return rows, list(targets)
+        rows.append([as_float(xi, f"batch: xs[{s}][{i}]") for i, xi in enumerate(x)])
+    return rows
 
 
 def compile_loss(model: Module, loss_fn: LossFunction, backend: str = "python") -> CompiledLoss:
