@@ -9,7 +9,10 @@ their ``.grad``, as ``loss.backward()`` would, so it drops into an ordinary trai
 from __future__ import annotations
 
 import ctypes
+from array import array
 from collections.abc import Callable, Sequence
+from itertools import chain
+from typing import Any
 
 from autograd import Value, cbuild
 from autograd.compiler import _tracing, build_backend, check_backend, generate_source
@@ -71,12 +74,13 @@ class CompiledLoss:
         if not rows:
             return 0.0
         traced = {label: self._get(rows[0], label)[:2] for label in dict.fromkeys(labels)}
-        functions = [traced[label] for label in labels]
-        addresses = [getattr(fast, "address", None) for fast, _ in functions]
-        if all(address is not None for address in addresses):
-            total, sums = self._batch_in_c(rows, addresses, functions)
+        addresses = [getattr(fast, "address", None) for fast, _ in traced.values()]
+        if None not in addresses:
+            index = {label: i for i, label in enumerate(traced)}
+            which = [index[label] for label in labels]
+            total, sums = self._batch_in_c(rows, addresses, which)  # type: ignore[arg-type]
         else:
-            total, sums = self._batch_in_python(rows, functions)
+            total, sums = self._batch_in_python(rows, [traced[label] for label in labels])
         for parameter, gradient in zip(self.parameters, sums):
             parameter.grad = gradient
         return total
@@ -94,35 +98,37 @@ class CompiledLoss:
         return total, held  # type: ignore[return-value]  # every grad set by the first sample
 
     def _batch_in_c(
-        self,
-        rows: list[list[float]],
-        addresses: list[int | None],
-        functions: list[tuple[Compiled, Compiled]],
+        self, rows: list[list[float]], addresses: list[int], which: list[int]
     ) -> tuple[float, list[float]]:
-        distinct: dict[int | None, int] = {}
-        which = [distinct.setdefault(address, len(distinct)) for address in addresses]
-        n_parameters, n_x, n_samples = len(self.parameters), len(rows[0]), len(rows)
-        data = [p.data for p in self.parameters]
-        grads = [-0.0 if p.grad is None else p.grad for p in self.parameters]
+        """The C loop over the samples: sample s runs the function at addresses[which[s]]."""
+        parameters = self.parameters
+        n_parameters, n_x, n_samples = len(parameters), len(rows[0]), len(rows)
         total = ctypes.c_double(0.0)
-        sums = (ctypes.c_double * n_parameters)(*grads)
+        sums = array("d", [-0.0 if p.grad is None else p.grad for p in parameters])
+        inputs = array("d", [p.data for p in parameters])
+        inputs.extend([0.0] * n_x)
         cbuild.batch_driver()(
             ctypes.c_long(n_samples),
             ctypes.c_long(n_parameters),
             ctypes.c_long(n_x),
-            (ctypes.c_void_p * len(distinct))(*distinct),
-            (ctypes.c_int * n_samples)(*which),
-            (ctypes.c_double * (n_samples * n_x))(*[xi for row in rows for xi in row]),
-            (ctypes.c_double * (n_parameters + n_x))(*data),
-            (ctypes.c_double * (1 + n_parameters + n_x))(),
+            (ctypes.c_void_p * len(addresses))(*addresses),
+            _pointer(array("i", which), ctypes.c_int),
+            _pointer(array("d", chain.from_iterable(rows)), ctypes.c_double),
+            _pointer(inputs, ctypes.c_double),
+            _pointer(array("d", bytes(8 * (1 + n_parameters + n_x))), ctypes.c_double),
             ctypes.byref(total),
-            sums,
+            _pointer(sums, ctypes.c_double),
         )
-        return total.value, sums[:]
+        return total.value, sums.tolist()
 
     def source(self, x: Sequence[float], target: float) -> str:
         """The generated code for samples of this size and this target."""
         return self._get([as_float(xi) for xi in x], target)[2]
+
+
+def _pointer(numbers: array[Any], kind: type[Any]) -> Any:
+    """A C array over the memory of ``numbers`` (no copy; it keeps ``numbers`` alive)."""
+    return (kind * len(numbers)).from_buffer(numbers)
 
 
 def _run(fast: Compiled, safe: Compiled, arguments: list[float]) -> tuple[float, tuple[float, ...]]:
