@@ -29,6 +29,8 @@ from autograd.cgen import BATCH_DRIVER, FLAGS
 CompiledC = Callable[..., tuple[float, tuple[float, ...]]]
 LINK_FLAGS = ("-fPIC", "-shared")
 CANDIDATES = ("cc", "gcc", "clang")
+MANY = 32
+"""From how many inputs a call hands C the standard library's arrays rather than ctypes's."""
 
 
 class CompilerNotFoundError(RuntimeError):
@@ -137,12 +139,23 @@ def build(source: str, symbol: str, n_inputs: int) -> CompiledC:
     results_type = ctypes.c_double * (n_inputs + 1)
 
     def call(*numbers: float) -> tuple[float, tuple[float, ...]]:
+        if len(numbers) != n_inputs:  # ctypes would fill the missing ones with zeros
+            raise TypeError(f"this C function takes {n_inputs} numbers, got {len(numbers)}")
+        results = results_type()
+        function(inputs_type(*numbers), results)
+        return results[0], tuple(results[1:])
+
+    def call_many(*numbers: float) -> tuple[float, tuple[float, ...]]:
         if len(numbers) != n_inputs:
             raise TypeError(f"this C function takes {n_inputs} numbers, got {len(numbers)}")
         results = array("d", bytes(8 * (n_inputs + 1)))
-        # arrays of the standard library, handed to C without a copy: faster than ctypes's own
+        # arrays of the standard library, handed to C without a copy: for many numbers, faster
+        # than building ctypes arrays number by number (for a few, slower)
         function(inputs_type.from_buffer(array("d", numbers)), results_type.from_buffer(results))
         return results[0], tuple(results[1:])
+
+    if n_inputs > MANY:
+        call = call_many
 
     call.library = library  # type: ignore[attr-defined]  # kept loaded while call lives
     call.address = ctypes.cast(function, ctypes.c_void_p).value  # type: ignore[attr-defined]
