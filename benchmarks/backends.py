@@ -1,5 +1,6 @@
 """``autograd.compile``'s backends against each other: W1 and W2 (see engines.py) per step, and
-the time to compile, for backend="python" and backend="c".
+the time to compile, for backend="python" and backend="c"; for W2 also the hand-written floor
+and the C backend's ``batch`` (the samples loop in C).
 
 Run from the repository root: ``python benchmarks/backends.py``. Steps are timed in interleaved
 rounds (python, c, python, c, ...) so that a slower moment of a shared machine falls on both;
@@ -19,15 +20,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from engines import ChainruleCompiled
+from engines import ChainruleCompiled, Hand
 
 ROUNDS = 15
 STEPS = {"w1": 2000, "w2": 3}
 
 
-def engine(backend: str) -> ChainruleCompiled:
+def engine(backend: str, batch: bool = False) -> ChainruleCompiled:
     chosen = ChainruleCompiled()
     chosen.backend = backend
+    chosen.batch = batch
     return chosen
 
 
@@ -47,6 +49,9 @@ def main() -> None:
             step, seconds = first_call(getattr(engine(backend), workload))
             print(f"{workload} compile ({label}): {seconds * 1e3:.1f} ms")
             made[backend] = step
+        if workload == "w2":  # the floor, and the per-sample loop in C
+            made["hand-written"] = Hand().w2()
+            made["c, batch"] = engine("c", batch=True).w2()
         times: dict[str, list[tuple[float, float]]] = {backend: [] for backend in made}
         for _ in range(ROUNDS):
             for backend, step in made.items():
@@ -55,10 +60,17 @@ def main() -> None:
                     step()
                 cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
                 times[backend].append((cpu / steps, wall / steps))
-        for backend, samples in times.items():
-            cpu = statistics.median(s[0] for s in samples)
-            wall = statistics.median(s[1] for s in samples)
-            print(f"{workload} step ({backend}): cpu {cpu * 1e6:.1f} us, wall {wall * 1e6:.1f} us")
+        medians = {
+            backend: (statistics.median(s[0] for s in samples),
+                      statistics.median(s[1] for s in samples))
+            for backend, samples in times.items()
+        }  # fmt: skip
+        floor = medians.get("hand-written")
+        for backend, (cpu, wall) in medians.items():
+            line = f"{workload} step ({backend}): cpu {cpu * 1e6:.1f} us, wall {wall * 1e6:.1f} us"
+            if floor is not None:
+                line += f" ({cpu / floor[0]:.3f}x hand-written cpu, {wall / floor[1]:.3f}x wall)"
+            print(line)
 
 
 if __name__ == "__main__":

@@ -271,6 +271,8 @@ class ChainruleCompiled:
     name = "chainrule compiled"
     backend = "python"
     """``autograd.compile``'s backend: benchmarks/backends.py times "c" against "python"."""
+    batch = False
+    """W2's samples through ``compiled.batch`` (one call per step) instead of one call each."""
 
     def __init__(self) -> None:
         import autograd
@@ -318,7 +320,10 @@ class ChainruleCompiled:
 
         def step() -> float:
             optimizer.zero_grad()
-            data_loss = sum(sample_loss(point, label) for point, label in zip(points, labels))
+            if self.batch:
+                data_loss = sample_loss.batch(points, labels)
+            else:
+                data_loss = sum(sample_loss(p, label) for p, label in zip(points, labels))
             reg_loss, reg_grads = regularisation(*(p.data for p in parameters))
             for p, g in zip(parameters, reg_grads):
                 p.grad += g
@@ -337,6 +342,15 @@ class ChainruleCompiled:
 
     def w5(self, op: str) -> tuple[str, dict[str, Any]]:
         raise NotImplementedError("compile has no single ops")
+
+
+class ChainruleC(ChainruleCompiled):
+    """The same, built as C (``backend="c"``); W2's samples go through ``compiled.batch``, the
+    per-sample loop and the gradient sums in C, one call per step."""
+
+    name = "chainrule C"
+    backend = "c"
+    batch = True
 
 
 class Micrograd:
@@ -496,6 +510,7 @@ ENGINES: dict[str, Callable[[], Any]] = {
     "hand-written": Hand,
     "chainrule": Chainrule,
     "chainrule compiled": ChainruleCompiled,
+    "chainrule C": ChainruleC,
     "micrograd": Micrograd,
     "pytorch": Torch,
 }

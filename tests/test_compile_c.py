@@ -316,3 +316,19 @@ def test_compile_loss_in_c_matches_the_python_backend() -> None:
         assert b.grad is not None
         assert bits(a.grad) == bits(b.grad)
     assert losses[1].backend == "c"
+
+
+@needs_compiler
+@pytest.mark.parametrize("n", [cbuild.MANY, cbuild.MANY + 1, 100])
+def test_many_inputs_reach_c_in_order(n: int) -> None:
+    """Above cbuild.MANY inputs the numbers go to C another way: still each to its place."""
+
+    def weighted(*xs: Value) -> Value:
+        return sum((x * (i + 1) for i, x in enumerate(xs)), Value(0.0)).tanh()
+
+    point = [0.01 * (i % 7) - 0.02 for i in range(n)]
+    _same(weighted, [point])
+    compiled = autograd.compile(weighted, backend="c")
+    compiled(*point)
+    with pytest.raises(TypeError, match=f"takes {n} numbers, got {n - 1}"):
+        compiled._fast(*point[:-1])  # type: ignore[misc]
