@@ -1,11 +1,14 @@
 """Building C source into a shared library, cached on disk, and calling it with ctypes.
 
-The compiler is ``$CC`` if set (it may carry flags: ``CC="ccache gcc"``), else the first of
-``cc``, ``gcc``, ``clang`` on ``PATH``. A build is cached under its source's hash (and the flags
-and the machine) in ``$CHAINRULE_CACHE``, else ``$XDG_CACHE_HOME/chainrule``, else
-``~/.cache/chainrule``; the library is written beside its final name and renamed into place, so
-another process sees either no file or a whole one, and a cached build loads without a compiler.
-ctypes, not cffi: it is in the standard library, so C costs no dependency.
+The compiler is ``$CC`` if set (a program, possibly after a wrapper: ``CC="ccache gcc"``; never
+flags, which could change the numbers: ``-ffast-math`` does), else the first of ``cc``,
+``gcc``, ``clang`` on ``PATH``. A build is cached under its source's hash (and the flags and the
+machine) in ``$CHAINRULE_CACHE``, else ``$XDG_CACHE_HOME/chainrule``, else
+``~/.cache/chainrule``. The library is written beside its final name, loaded once to prove it
+whole, its SHA-256 recorded beside it, and renamed into place, so another process sees either no
+file or a whole one; a cached library is loaded only if its bytes have that SHA-256 (loading a
+truncated library can kill the process), else built again. A cached build loads without a
+compiler. ctypes, not cffi: it is in the standard library, so C costs no dependency.
 """
 
 from __future__ import annotations
@@ -46,6 +49,14 @@ def find_compiler() -> list[str]:
     given = os.environ.get("CC", "").strip()
     if given:
         words = shlex.split(given)
+        flags = [word for word in words if word.startswith("-")]
+        if flags:
+            raise CBuildError(
+                f"CC is {given!r}, which carries the flags {' '.join(flags)}: chainrule builds "
+                f"with its own ({' '.join(FLAGS)}), which keep C's numbers bit for bit "
+                "Python's, and a flag such as -ffast-math would change them. Set CC to the "
+                "compiler alone (a wrapper such as ccache may come before it)."
+            )
         found = shutil.which(words[0])
         if found is None:
             raise CompilerNotFoundError(
@@ -84,7 +95,34 @@ def library_path(source: str) -> Path:
     return cache_directory() / f"{_key(source)}{suffix}"
 
 
-def _compile(source: str, target: Path) -> None:
+def _checksum_path(target: Path) -> Path:
+    return target.with_name(target.name + ".sha256")
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _run_compiler(full: list[str], folder: str) -> subprocess.CompletedProcess[str]:
+    """The compiler run in ``folder``, in a session of its own, so that an interrupt stops the
+    whole of it (``cc`` runs ``cc1`` and ``as``), not only the driver."""
+    with subprocess.Popen(  # noqa: S603 - the user's compiler, no shell
+        full, cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=sys.platform != "win32",
+    ) as process:  # fmt: skip
+        try:
+            stdout, stderr = process.communicate()
+        except BaseException:  # an interrupt: stop all of it before passing it on
+            if sys.platform != "win32":
+                os.killpg(process.pid, 9)
+            else:
+                process.kill()
+            process.wait()
+            raise
+    return subprocess.CompletedProcess(full, process.returncode, stdout, stderr)
+
+
+def _compile(source: str, target: Path) -> ctypes.CDLL:
     command = find_compiler()
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -94,38 +132,60 @@ def _compile(source: str, target: Path) -> None:
             "writable folder"
         ) from error
     temporary = target.with_name(f".{target.name}.{secrets.token_hex(8)}.tmp")
-    with tempfile.TemporaryDirectory(prefix="chainrule-") as folder:
-        c_file = Path(folder) / f"{target.stem}.c"
-        c_file.write_text(source, encoding="utf-8")
-        full = [*command, *FLAGS, *LINK_FLAGS, "-o", str(temporary), str(c_file), "-lm"]
+    try:
+        with tempfile.TemporaryDirectory(prefix="chainrule-") as folder:
+            c_name = f"{target.stem}.c"  # a relative name: the same bytes from every build
+            (Path(folder) / c_name).write_text(source, encoding="utf-8")
+            full = [*command, *FLAGS, *LINK_FLAGS, "-o", str(temporary), c_name, "-lm"]
+            try:
+                done = _run_compiler(full, folder)
+            except OSError as error:
+                raise CBuildError(
+                    f"could not run the C compiler {shlex.join(full)}: {error}"
+                ) from error
+        if done.returncode != 0:
+            raise CBuildError(
+                f"the C compiler failed ({shlex.join(full)}, exit {done.returncode}):\n"
+                f"{done.stderr[-4000:]}"
+            )
+        if not temporary.is_file():
+            raise CBuildError(
+                f"the C compiler ({shlex.join(full)}) reported success but wrote no library"
+            )
         try:
-            done = subprocess.run(full, capture_output=True, text=True, check=False)  # noqa: S603
+            library = ctypes.CDLL(str(temporary))
         except OSError as error:
             raise CBuildError(
-                f"could not run the C compiler {shlex.join(full)}: {error}"
+                f"the library the C compiler made ({shlex.join(full)}) would not load: {error}"
             ) from error
-    if done.returncode != 0:
+        checksum = _checksum_path(target)
+        checksum_temporary = checksum.with_name(f".{checksum.name}.{secrets.token_hex(8)}.tmp")
+        checksum_temporary.write_text(_sha256(temporary), encoding="ascii")
+        os.replace(checksum_temporary, checksum)
+        os.replace(temporary, target)  # whole or absent, for every process
+        return library
+    finally:
         temporary.unlink(missing_ok=True)
-        raise CBuildError(
-            f"the C compiler failed ({shlex.join(full)}, exit {done.returncode}):\n"
-            f"{done.stderr[-4000:]}"
-        )
-    os.replace(temporary, target)  # whole or absent, for every process
+
+
+def _intact(target: Path) -> bool:
+    """Whether the cached library has the SHA-256 recorded when it was built."""
+    try:
+        recorded = _checksum_path(target).read_text(encoding="ascii").strip()
+        return _sha256(target) == recorded
+    except OSError:
+        return False
 
 
 def load(source: str) -> ctypes.CDLL:
-    """``source`` built (or taken from the cache) as a shared library, loaded."""
+    """``source`` built (or taken from the cache, if intact) as a shared library, loaded."""
     target = library_path(source)
-    cached = target.exists()
-    if not cached:
-        _compile(source, target)
-    try:
-        return ctypes.CDLL(str(target))
-    except OSError as error:
-        if not cached:
-            raise CBuildError(f"could not load the built library {target}: {error}") from error
-        _compile(source, target)  # a damaged file in the cache: built again, replacing it
-        return ctypes.CDLL(str(target))
+    if target.exists() and _intact(target):
+        try:
+            return ctypes.CDLL(str(target))
+        except OSError:
+            pass  # damaged after all: built again below, replacing it
+    return _compile(source, target)
 
 
 def build(source: str, symbol: str, n_inputs: int) -> CompiledC:
@@ -133,7 +193,10 @@ def build(source: str, symbol: str, n_inputs: int) -> CompiledC:
     returning ``(value, gradient)``; its C function ``symbol(inputs, results)`` is generated by
     :func:`autograd.cgen.generate_c`."""
     library = load(source)
-    function = getattr(library, symbol)
+    try:
+        function = getattr(library, symbol)
+    except AttributeError as error:
+        raise CBuildError(f"the built library has no function {symbol}: {error}") from None
     function.restype = None
     inputs_type = ctypes.c_double * n_inputs
     results_type = ctypes.c_double * (n_inputs + 1)

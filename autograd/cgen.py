@@ -117,6 +117,33 @@ _C_RESERVED = {
 }
 """Names a C variable may not have: keywords, math.h's macros, the function's parameters."""
 
+_MATH_H_FUNCTIONS = {
+    *("acos", "acosh", "asin", "asinh", "atan", "atan2", "atanh", "cbrt", "ceil", "copysign"),
+    *("cos", "cosh", "erf", "erfc", "exp", "exp2", "expm1", "fabs", "fdim", "floor", "fma"),
+    *("fmax", "fmin", "fmod", "frexp", "hypot", "ilogb", "ldexp", "lgamma", "llrint"),
+    *("llround", "log", "log10", "log1p", "log2", "logb", "lrint", "lround", "modf", "nan"),
+    *("nearbyint", "nextafter", "nexttoward", "pow", "remainder", "remquo", "rint", "round"),
+    *("scalbln", "scalbn", "sin", "sinh", "sqrt", "tan", "tanh", "tgamma", "trunc"),
+    *("isgreater", "isgreaterequal", "isless", "islessequal", "islessgreater", "isunordered"),
+    *("float_t", "double_t"),
+}
+"""C99's math.h functions (each also with an ``f`` and an ``l`` suffix) and types."""
+
+_MACRO_PREFIXES = ("cr_", "FP_", "HUGE_", "MATH_", "math_", "__")
+"""Beginnings of names that math.h (or the prelude, ``cr_``) may define."""
+
+
+def reserved_in_c(name: str) -> bool:
+    """Whether ``name`` may not name a C variable of the generated function: a keyword, a name
+    math.h declares or may define as a macro, or one of the prelude's."""
+    return (
+        name in _C_RESERVED
+        or name.startswith(_MACRO_PREFIXES)
+        or name in _MATH_H_FUNCTIONS
+        or (name[-1:] in ("f", "l") and name[:-1] in _MATH_H_FUNCTIONS)
+    )
+
+
 _OPERATORS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*"}
 _COMPARISONS = {
     ast.Lt: "<",
@@ -209,7 +236,7 @@ def _c_names(tree: ast.FunctionDef) -> dict[str, str]:
     python_names -= {"float", "abs", *C_FUNCTIONS}
     names: dict[str, str] = {}
     for name in sorted(python_names):
-        if name in _C_RESERVED or name.startswith("cr_"):
+        if reserved_in_c(name):
             candidate, number = f"{name}_", 2
             while candidate in python_names or candidate in names.values():
                 candidate, number = f"{name}_{number}", number + 1

@@ -11,18 +11,29 @@ collector runs a hundred times less often; on exit the thresholds are put back e
 were, also after an exception. Nothing is switched off: cycles are still collected, and the
 memory a graph holds is freed as before, by reference counting, when it is dropped.
 
-The thresholds belong to the whole process, so they change for every thread while the block
-runs; nested blocks each restore what they found. chainrule never changes them by itself.
+The thresholds belong to the whole process, so they change for every thread while a block
+runs. Blocks may nest and overlap, in one thread or many: while any is open the first threshold
+is that of the block entered last of those still open, and when the last one closes all three
+are put back as they were before the first opened. chainrule never changes them by itself.
 """
 
 from __future__ import annotations
 
 import gc
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 TRAINING_THRESHOLD = 100_000
 """The collector's first threshold inside :func:`fewer_collections`, unless told otherwise."""
+LARGEST_THRESHOLD = 2**31 - 1
+"""The largest threshold CPython takes (a C int)."""
+
+_lock = threading.Lock()
+_open: list[tuple[object, int]] = []
+"""The blocks open now, in the order they were entered: (a token of the block, its threshold)."""
+_before: list[tuple[int, int, int]] = []
+"""The thresholds found when the first of the open blocks was entered."""
 
 
 @contextmanager
@@ -49,9 +60,22 @@ def fewer_collections(threshold: int = TRAINING_THRESHOLD) -> Iterator[None]:
             f"fewer_collections: threshold must be at least 1 (0 would switch the collector "
             f"off), got {threshold}"
         )
-    before = gc.get_threshold()
-    gc.set_threshold(threshold, *before[1:])
+    if threshold > LARGEST_THRESHOLD:
+        raise ValueError(
+            f"fewer_collections: threshold must be at most {LARGEST_THRESHOLD}, got {threshold}"
+        )
+    token = object()
+    with _lock:
+        if not _open:
+            _before[:] = [gc.get_threshold()]
+        _open.append((token, threshold))
+        gc.set_threshold(threshold, *_before[0][1:])
     try:
         yield
     finally:
-        gc.set_threshold(*before)
+        with _lock:
+            _open.remove(next(entry for entry in _open if entry[0] is token))
+            if _open:
+                gc.set_threshold(_open[-1][1], *_before[0][1:])
+            else:
+                gc.set_threshold(*_before[0])

@@ -34,7 +34,7 @@ class CompiledLoss:
         self.backend = ""
         """The backend of the last trace: "python" or "c" ("auto" resolved)."""
         self.parameters = model.parameters()
-        self._compiled: dict[tuple[int, float], tuple[Compiled, Compiled, str]] = {}
+        self._compiled: dict[tuple[int, str], tuple[Compiled, Compiled, str]] = {}
 
     def _trace(self, x: Sequence[float], target: float) -> tuple[Compiled, Compiled, str]:
         inputs = [Value(xi, label=f"x{i}") for i, xi in enumerate(x)]
@@ -48,7 +48,7 @@ class CompiledLoss:
         return fast, safe, source
 
     def _get(self, x: Sequence[float], target: float) -> tuple[Compiled, Compiled, str]:
-        key = (len(x), target)
+        key = (len(x), _target_key(target))
         if key not in self._compiled:
             self._compiled[key] = self._trace(x, target)
         return self._compiled[key]
@@ -73,14 +73,18 @@ class CompiledLoss:
         rows, labels = _check_batch(xs, targets)
         if not rows:
             return 0.0
-        traced = {label: self._get(rows[0], label)[:2] for label in dict.fromkeys(labels)}
+        keys = [_target_key(label) for label in labels]
+        traced: dict[str, tuple[Compiled, Compiled]] = {}
+        for label, key in zip(labels, keys):
+            if key not in traced:
+                traced[key] = self._get(rows[0], label)[:2]
         addresses = [getattr(fast, "address", None) for fast, _ in traced.values()]
         if None not in addresses:
-            index = {label: i for i, label in enumerate(traced)}
-            which = [index[label] for label in labels]
+            index = {key: i for i, key in enumerate(traced)}
+            which = [index[key] for key in keys]
             total, sums = self._batch_in_c(rows, addresses, which)  # type: ignore[arg-type]
         else:
-            total, sums = self._batch_in_python(rows, [traced[label] for label in labels])
+            total, sums = self._batch_in_python(rows, [traced[key] for key in keys])
         for parameter, gradient in zip(self.parameters, sums):
             parameter.grad = gradient
         return total
@@ -180,6 +184,12 @@ def _checked_rows(xs: Sequence[Sequence[float]]) -> list[list[float]]:
             )
         rows.append([as_float(xi, f"batch: xs[{s}][{i}]") for i, xi in enumerate(x)])
     return rows
+
+
+def _target_key(target: float) -> str:
+    """A target as the key of its trace: its bits, so that 0.0 and -0.0 (equal, but a loss can
+    tell them apart: 1 / t) get traces of their own, and a nan (equal to nothing) is traced once."""
+    return float(target).hex()
 
 
 def compile_loss(model: Module, loss_fn: LossFunction, backend: str = "python") -> CompiledLoss:

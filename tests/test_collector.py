@@ -98,3 +98,42 @@ def test_the_collector_runs_far_less_often_inside_the_block() -> None:
         inside = _young_collections_while_building(60_000)
     assert outside > 40
     assert inside <= 3
+
+
+def test_blocks_that_overlap_in_two_threads_put_the_thresholds_back() -> None:
+    """Thread A enters, thread B enters, A leaves, B leaves: afterwards the thresholds are
+    those found before A entered, and while only B is open, B's threshold holds."""
+    import threading
+
+    gc.set_threshold(700, 10, 10)
+    a_in, b_in, a_out = threading.Event(), threading.Event(), threading.Event()
+    seen: list[int] = []
+
+    def a() -> None:
+        with fewer_collections():
+            a_in.set()
+            b_in.wait()
+        a_out.set()
+
+    def b() -> None:
+        a_in.wait()
+        with fewer_collections(50_000):
+            b_in.set()
+            a_out.wait()
+            seen.append(gc.get_threshold()[0])
+
+    threads = [threading.Thread(target=a), threading.Thread(target=b)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert seen == [50_000]
+    assert gc.get_threshold() == (700, 10, 10)
+
+
+def test_a_threshold_beyond_a_c_int_is_refused() -> None:
+    gc.set_threshold(700, 10, 10)
+    refused = pytest.raises(ValueError, match="at most 2147483647, got 2147483648")
+    with refused, fewer_collections(2**31):
+        pytest.fail("the block must not run")
+    assert gc.get_threshold() == (700, 10, 10)
