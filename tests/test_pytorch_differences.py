@@ -214,3 +214,19 @@ def test_every_test_the_differences_table_names_exists() -> None:
     for file, test in named:
         current = file or current
         assert f"def {test}(" in (root / "tests" / current).read_text(encoding="utf-8"), test
+
+
+def test_a_minus_zero_gradient_on_a_fresh_value_is_stored_as_plus_zero() -> None:
+    """d(x*y)/dx at y = -0.0 is -0.0. A fresh Value's grad is 0.0, and 0.0 + (-0.0) is +0.0;
+    torch stores a first gradient as it is. After zero_grad() (grad None) chainrule does too."""
+    x, y = Value(2.0), Value(-0.0)
+    (x * y).backward()
+    a = torch.tensor(2.0, dtype=torch.float64, requires_grad=True)
+    b = torch.tensor(-0.0, dtype=torch.float64, requires_grad=True)
+    (a * b).backward()
+    assert math.copysign(1.0, a.grad.item()) == -1.0  # torch: -0.0
+    assert math.copysign(1.0, x.grad) == 1.0  # chainrule: +0.0, the difference
+    x, y = Value(2.0), Value(-0.0)
+    x.grad = None  # as zero_grad() leaves it
+    (x * y).backward()
+    assert math.copysign(1.0, x.grad) == -1.0  # then the same as torch
