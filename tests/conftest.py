@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -21,6 +22,19 @@ settings.load_profile("chainrule")
 
 # autograd.compile(backend="c") caches its builds in a folder of the test run, not the user's.
 os.environ.setdefault("CHAINRULE_CACHE", tempfile.mkdtemp(prefix="chainrule-test-cache-"))
+
+
+@pytest.fixture(scope="module")
+def own_build_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Builds go to a cache of the test module's own (``usefixtures`` it), not the run's."""
+    saved = os.environ.get("CHAINRULE_CACHE")
+    os.environ["CHAINRULE_CACHE"] = str(tmp_path_factory.mktemp("cache"))
+    yield
+    if saved is None:
+        del os.environ["CHAINRULE_CACHE"]
+    else:
+        os.environ["CHAINRULE_CACHE"] = saved
+
 
 _skipped: list[str] = []
 

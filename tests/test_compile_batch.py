@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import random
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,16 +23,8 @@ BACKENDS = [
 ]
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """Builds go to a cache of this module's own, not the user's."""
-    saved = os.environ.get("CHAINRULE_CACHE")
-    os.environ["CHAINRULE_CACHE"] = str(tmp_path_factory.mktemp("cache"))
-    yield
-    if saved is None:
-        del os.environ["CHAINRULE_CACHE"]
-    else:
-        os.environ["CHAINRULE_CACHE"] = saved
+pytestmark = pytest.mark.usefixtures("own_build_cache")
+"""Builds go to a cache of this module's own."""
 
 
 def grads(model: nn.Module) -> list[str | None]:

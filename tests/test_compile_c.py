@@ -8,7 +8,7 @@ import random
 import struct
 import subprocess
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
@@ -33,16 +33,8 @@ except cbuild.CompilerNotFoundError:  # pragma: no cover - every CI machine has 
 needs_compiler = pytest.mark.skipif(not COMPILER, reason="no C compiler")
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """Builds go to a cache of this module's own, not the user's."""
-    saved = os.environ.get("CHAINRULE_CACHE")
-    os.environ["CHAINRULE_CACHE"] = str(tmp_path_factory.mktemp("cache"))
-    yield
-    if saved is None:
-        del os.environ["CHAINRULE_CACHE"]
-    else:
-        os.environ["CHAINRULE_CACHE"] = saved
+pytestmark = pytest.mark.usefixtures("own_build_cache")
+"""Builds go to a cache of this module's own."""
 
 
 def bits(x: float) -> str:

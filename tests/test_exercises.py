@@ -15,6 +15,7 @@ from typing import Any
 
 import nbformat
 import pytest
+from document import hand_derived_gradients
 
 NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "04_exercises.ipynb"
 
@@ -31,20 +32,9 @@ def _checks() -> dict[str, Any]:
     return namespace
 
 
-def _f(z: float) -> float:
-    return 1.0 / (1.0 + math.exp(-z))
-
-
 def _document_gradients() -> dict[str, float]:
     """dE/dw35 and dE/dw13 by the document's formulas (FACTS), in plain floats."""
-    y1, y2, ya = 0.35, 0.9, 0.5
-    w13, w23, w14, w24, w35, w45 = 0.1, 0.8, 0.4, 0.6, 0.3, 0.9
-    z3, z4 = w13 * y1 + w23 * y2, w14 * y1 + w24 * y2
-    y3, y4 = _f(z3), _f(z4)
-    z5 = w35 * y3 + w45 * y4
-    y5 = _f(z5)
-    delta5 = (y5 - ya) * y5 * (1 - y5)
-    return {"w35": delta5 * y3, "w13": delta5 * w35 * y3 * (1 - y3) * y1}
+    return hand_derived_gradients()
 
 
 def _central_difference(f: Any, x: float, eps: float = 1e-6) -> float:
