@@ -608,14 +608,6 @@ def _quiz_script(quiz: dict[str, object]) -> str:
     return f"<script>\n{checked_for_html(script)}</script>"
 
 
-def _picture_source(picture: Graph) -> str:
-    """A data URL of the picture under the player: its PNG, or where no PNG is rendered
-    (Pyodide) its SVG."""
-    if renders_png():
-        return "data:image/png;base64," + base64.b64encode(picture.png()).decode("ascii")
-    return "data:image/svg+xml;base64," + base64.b64encode(picture.svg().encode()).decode("ascii")
-
-
 class StepThrough:
     """The passes over a graph as a player: ``.html`` (a standalone page), ``.save(path)``,
     and display in Jupyter, as HTML (the player over a picture) and as PNG (the picture alone),
@@ -653,17 +645,32 @@ class StepThrough:
         root = list(self.graph.ids)[-1]  # the drawing lists each Value after its inputs
         return draw(root, max_nodes=len(self.graph.ids))
 
-    def _repr_png_(self) -> bytes | None:
-        """The picture of the graph as the pass leaves it (its last step: every box with its
-        data and its complete gradient), as PNG: what a view that shows no HTML, or a static
-        page of a notebook, can show. None for a graph of more than ``PNG_DISPLAY_MAX_VALUES``
-        Values, or where no renderer can run (Jupyter then leaves the PNG out)."""
-        if self._picture is None:
+    @cached_property
+    def _picture_png(self) -> bytes | None:
+        """The picture as PNG, rendered once for both displays of it; None where there is no
+        picture, or no renderer that writes PNG (Pyodide's writes SVG alone)."""
+        if self._picture is None or not renders_png():
             return None
         try:
             return self._picture.png()
         except RenderError:
             return None
+
+    def _repr_png_(self) -> bytes | None:
+        """The picture of the graph as the pass leaves it (its last step: every box with its
+        data and its complete gradient), as PNG: what a view that shows no HTML, or a static
+        page of a notebook, can show. None for a graph of more than ``PNG_DISPLAY_MAX_VALUES``
+        Values, or where no renderer can run (Jupyter then leaves the PNG out)."""
+        return self._picture_png
+
+    def _picture_url(self) -> str:
+        """A data URL of the picture under the player: its PNG, or where no PNG is rendered
+        (Pyodide) its SVG."""
+        if self._picture_png is not None:
+            return "data:image/png;base64," + base64.b64encode(self._picture_png).decode("ascii")
+        assert self._picture is not None
+        svg = self._picture.svg().encode("utf-8")
+        return "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
 
     def _repr_html_(self) -> str:
         """The player in an iframe (which keeps its script and styles apart from the notebook's)
@@ -684,7 +691,7 @@ class StepThrough:
             )
         else:
             under = (
-                f'<img src="{_picture_source(self._picture)}" alt="{title}" '
+                f'<img src="{self._picture_url()}" alt="{title}" '
                 'style="display: block; max-width: none">'
             )
         return (

@@ -23,9 +23,7 @@ import json
 import logging
 import re
 import shutil
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -100,22 +98,15 @@ def on_page_content(html: str, **kwargs: Any) -> str:
 def _wheels(folder: Path) -> list[str]:
     """Write chainrule's wheel (built from this checkout) and graphviz's (from the installed
     copy) into ``folder``; return their file names."""
-    with tempfile.TemporaryDirectory() as scratch:
-        build = [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", scratch]
-        command = [*build, str(ROOT)]  # this Python's build of this checkout, no shell
-        done = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
-        if done.returncode != 0:
-            raise PluginError(
-                f"building chainrule's wheel for the try-it page failed:\n{done.stderr}"
-            )
-        names = [wheel.name for wheel in Path(scratch).glob("*.whl")]
-        for name in names:
-            shutil.copyfile(Path(scratch) / name, folder / name)
     sys.path.insert(0, str(ROOT / "tests"))
     try:
-        from wheelhouse import rebuild_wheel
+        from wheelhouse import build_chainrule_wheel, rebuild_wheel
     finally:
         sys.path.remove(str(ROOT / "tests"))
+    try:
+        names = [build_chainrule_wheel(folder).name]
+    except RuntimeError as error:
+        raise PluginError(f"the try-it page needs chainrule's wheel: {error}") from None
     names.append(rebuild_wheel("graphviz", folder).name)
     return sorted(names)
 

@@ -13,7 +13,11 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import shutil
+import subprocess
+import sys
 import sysconfig
+import tempfile
 import zipfile
 from importlib import metadata
 from pathlib import Path
@@ -97,3 +101,17 @@ def rebuild_wheel(name: str, folder: Path) -> Path:
         entry = zipfile.ZipInfo(f"{info}/RECORD", date_time=(1980, 1, 1, 0, 0, 0))
         archive.writestr(entry, "\n".join(record) + "\n", zipfile.ZIP_DEFLATED)
     return wheel
+
+
+def build_chainrule_wheel(folder: Path) -> Path:
+    """Build chainrule's wheel from this checkout into ``folder``, with no download (``build
+    --no-isolation``: the backend is the one installed here); return its path. A failed build
+    raises ``RuntimeError`` with the build's output."""
+    root = Path(__file__).resolve().parent.parent
+    with tempfile.TemporaryDirectory() as scratch:  # only this build's wheel, whatever folder holds
+        command = [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", scratch]
+        done = subprocess.run([*command, str(root)], capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            raise RuntimeError(f"building chainrule's wheel failed:\n{done.stdout}\n{done.stderr}")
+        (built,) = Path(scratch).glob("chainrule-*.whl")
+        return Path(shutil.copy2(built, Path(folder) / built.name))
