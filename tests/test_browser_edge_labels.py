@@ -45,18 +45,20 @@ def _open(browser: Any, folder: Path, root: Value, **options: Any) -> Any:
     page.on("pageerror", lambda error: problems.append(str(error)))
     page.goto(path.as_uri())
     page.wait_for_function("window.chainrulePlayer !== undefined")
-    assert problems == []
+    page.problems = problems  # checked after stepping, by _states
     return page
 
 
 def _states(page: Any) -> list[tuple[str, dict[str, list[bool]]]]:
-    """Each step's phase and edge states, stepping with the player's own show()."""
+    """Each step's phase and edge states, stepping with the player's own show(); no page error
+    on the way."""
     count = page.evaluate("window.chainrulePlayer.frames.length")
     states = []
     for k in range(count):
         page.evaluate(f"window.chainrulePlayer.show({k})")
         phase = page.evaluate(f"window.chainrulePlayer.frames[{k}].phase")
         states.append((phase, page.evaluate(STATE)))
+    assert page.problems == []
     return states
 
 

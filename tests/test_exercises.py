@@ -32,18 +32,13 @@ def _checks() -> dict[str, Any]:
     return namespace
 
 
-def _document_gradients() -> dict[str, float]:
-    """dE/dw35 and dE/dw13 by the document's formulas (FACTS), in plain floats."""
-    return hand_derived_gradients()
-
-
 def _central_difference(f: Any, x: float, eps: float = 1e-6) -> float:
     return (f(x + eps) - f(x - eps)) / (2 * eps)
 
 
 RIGHT = {
-    "check_w35": _document_gradients()["w35"],
-    "check_w13": _document_gradients()["w13"],
+    "check_w35": hand_derived_gradients()["w35"],
+    "check_w13": hand_derived_gradients()["w13"],
     "check_used_twice": 2 * 3.0 + 1,  # d(s^2 + s)/ds = 2s + 1 at s = 3
     "check_relu_at_zero": 0.0,  # PyTorch's convention: relu'(0) = 0
     "check_division": -3.0 / 4.0**2,  # d(a/b)/db = -a / b^2
@@ -53,10 +48,12 @@ RIGHT_RULE = ("sin(y)", "x * cos(y)")
 
 def test_the_right_answers_are_what_finite_differences_say() -> None:
     """The hand-derived numbers above, cross-checked without the engine."""
-    gradients = _document_gradients()
-    assert math.isclose(gradients["w35"], 0.02767, rel_tol=1e-3)  # explain's 4 digits, by hand
-    assert math.isclose(_central_difference(lambda s: s * s + s, 3.0), 7.0, rel_tol=1e-8)
-    assert math.isclose(_central_difference(lambda b: 3.0 / b, 4.0), -0.1875, rel_tol=1e-8)
+    assert math.isclose(RIGHT["check_w35"], 0.02767, rel_tol=1e-3)  # explain's 4 digits, by hand
+    assert math.isclose(RIGHT["check_w13"], 0.0009291, rel_tol=1e-3)  # the tutorial's digits
+    used_twice = _central_difference(lambda s: s * s + s, 3.0)
+    assert math.isclose(used_twice, RIGHT["check_used_twice"], rel_tol=1e-8)
+    division = _central_difference(lambda b: 3.0 / b, 4.0)
+    assert math.isclose(division, RIGHT["check_division"], rel_tol=1e-8)
 
 
 @pytest.mark.parametrize("check", sorted(RIGHT))

@@ -42,7 +42,6 @@ def test_given_the_model_the_last_step_lists_exactly_its_six_weights_with_the_ha
     assert last["title"] == "Done: every gradient is complete. The parameters' gradients:"
     names = [g["name"] for g in last["gradients"]]
     assert names == SEED_ORDER
-    assert sorted(names) == ["w13", "w14", "w23", "w24", "w35", "w45"]
     expected = hand_derived_gradients()  # FACTS.md's chain-rule formulas in plain floats
     for gradient in last["gradients"]:
         assert gradient["grad"] == pytest.approx(expected[gradient["name"]], rel=1e-14)

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from browsers import chromium
-from document import DOCUMENT_RMSPROP, DOCUMENT_SGD, f
+from document import DOCUMENT_RMSPROP, DOCUMENT_SGD, TRUE_STEP_2, f
 
 from nn.seed.training_page import training_page
 
@@ -54,6 +54,7 @@ def _runs(lang: str = "en") -> list[dict[str, Any]]:
 def test_the_page_shows_true_gradient_descent_by_the_hand_formulas() -> None:
     sgd = _runs()[0]["steps"]
     expected = _true_gradient_descent(len(sgd))
+    assert expected[1][0] == pytest.approx(TRUE_STEP_2["sgd"], rel=1e-15)  # FACTS.md's step 2
     assert len(sgd) == 111
     for step, (yp, loss) in zip(sgd, expected):
         assert float(step["yp"]) == pytest.approx(yp, rel=1e-12, abs=0)

@@ -13,7 +13,6 @@ import functools
 import http.server
 import importlib.util
 import json
-import math
 import shutil
 import threading
 import time
@@ -27,6 +26,7 @@ from urllib.parse import urlsplit
 import pytest
 from browsers import chromium
 from docsite import ROOT, build_site
+from document import hand_derived_gradients
 
 READY_SECONDS = 120
 """How long Pyodide may take to start (about 3 s on a desktop)."""
@@ -40,17 +40,8 @@ y
 """
 
 
-def _sigmoid(z: float) -> float:
-    return 1 / (1 + math.exp(-z))
-
-
-def _hand_dE_dw13() -> float:
-    """dE/dw13 = (y5-ya) f'(z5) w35 f'(z3) y1, the document's chain rule with its numbers."""
-    y1, y2, ya = 0.35, 0.9, 0.5
-    w13, w23, w14, w24, w35, w45 = 0.1, 0.8, 0.4, 0.6, 0.3, 0.9
-    y3, y4 = _sigmoid(w13 * y1 + w23 * y2), _sigmoid(w14 * y1 + w24 * y2)
-    y5 = _sigmoid(w35 * y3 + w45 * y4)
-    return (y5 - ya) * y5 * (1 - y5) * w35 * y3 * (1 - y3) * y1
+DE_DW13 = hand_derived_gradients()["w13"]
+"""dE/dw13 by FACTS.md's chain rule, in plain floats."""
 
 
 def _hooks() -> ModuleType:
@@ -234,15 +225,15 @@ def test_run_draws_the_documents_network_with_its_gradients(try_page: _TryPage) 
     assert try_page.page.is_hidden("#try-error")
     for label in ("y1", "y2", "w13", "w23", "w14", "w24", "w35", "w45", "y3", "y4", "y5", "E"):
         try_page.node_texts(label)
-    assert f"grad {_hand_dE_dw13():.4g}" == "grad 0.0009291"  # the brief's number, by hand
-    assert f"grad {_hand_dE_dw13():.4g}" in try_page.node_texts("w13")
+    assert f"grad {DE_DW13:.4g}" == "grad 0.0009291"  # the brief's number, by hand
+    assert f"grad {DE_DW13:.4g}" in try_page.node_texts("w13")
     assert "grad 1" in try_page.node_texts("E")
 
 
 def test_the_same_network_built_by_nn_gets_the_same_gradient(try_page: _TryPage) -> None:
     try_page.run("from nn.seed import loss_graph\nE = loss_graph()\nE\n")
     assert try_page.page.is_hidden("#try-error")
-    assert f"grad {_hand_dE_dw13():.4g}" in try_page.node_texts("w13")
+    assert f"grad {DE_DW13:.4g}" in try_page.node_texts("w13")
 
 
 def test_edited_code_draws_its_own_graph_and_the_player_steps(try_page: _TryPage) -> None:
