@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import functools
+import http.server
 import os
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, ClassVar
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -21,3 +27,31 @@ def build_site(folder: Path) -> Path:
         env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
     )
     return folder
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    """Files of a folder, with the types a browser needs for Pyodide's modules and WebAssembly,
+    and no log line per request."""
+
+    extensions_map: ClassVar[dict[str, str]] = {
+        ".mjs": "text/javascript",
+        ".wasm": "application/wasm",
+    }
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@contextmanager
+def serving(folder: Path) -> Iterator[str]:
+    """``folder`` served on a free port of 127.0.0.1; yields its root URL (ending in ``/``)."""
+    handler = functools.partial(_QuietHandler, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()

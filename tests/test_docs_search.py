@@ -9,16 +9,13 @@ Skips, saying which, where Chromium or the playwright package is absent; CI inst
 
 from __future__ import annotations
 
-import functools
-import http.server
-import threading
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 from browsers import CHROMIUM, FLAGS, chromium
-from docsite import build_site
+from docsite import build_site, serving
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed")
 sync_api = pytest.importorskip(
@@ -32,25 +29,11 @@ SEARCH_FLAGS = [
 ]
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:  # quiet: no line per request
-        pass
-
-
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The built site, served on a free port of 127.0.0.1; yields its root URL."""
-    folder = build_site(tmp_path_factory.mktemp("site"))
-    handler = functools.partial(_QuietHandler, directory=str(folder))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with serving(build_site(tmp_path_factory.mktemp("site"))) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -10,22 +10,20 @@ does); without them it skips, saying which is missing.
 from __future__ import annotations
 
 import functools
-import http.server
 import importlib.util
 import json
 import shutil
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
-from typing import Any, ClassVar
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 from browsers import chromium
-from docsite import ROOT, build_site
+from docsite import ROOT, build_site, serving
 from document import hand_derived_gradients
 
 READY_SECONDS = 120
@@ -103,29 +101,11 @@ def test_code_without_a_value_to_run_from_gets_a_clear_error(code: str, expected
     assert _run_code().run(code)["error"].startswith(expected)
 
 
-class _Handler(http.server.SimpleHTTPRequestHandler):
-    extensions_map: ClassVar[dict[str, str]] = {
-        ".mjs": "text/javascript",
-        ".wasm": "application/wasm",
-    }
-
-    def log_message(self, format: str, *args: Any) -> None:  # quiet: no line per request
-        pass
-
-
 @contextmanager
 def _serving(folder: Path) -> Iterator[str]:
     """``folder`` served on a free port of 127.0.0.1; yields the try page's URL."""
-    handler = functools.partial(_Handler, directory=str(folder))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/try/"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with serving(folder) as root:
+        yield f"{root}try/"
 
 
 @pytest.fixture(scope="module")
