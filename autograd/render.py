@@ -16,6 +16,15 @@ synchronous JavaScript function that returns the SVG text of the DOT ``dot`` for
 ``"svg"`` (with ``@viz-js/viz``: ``const viz = await instance()`` once, before Python runs, then
 ``(dot, format) => viz.renderString(dot, {format})``). Only SVG is rendered there: a PNG raises
 :class:`RenderError`, and :func:`renders_png` says so beforehand.
+
+A host that cannot define that function before Python runs (a JupyterLite kernel, whose Python
+runs in a worker the site does not script) sets the environment variable ``CHAINRULE_VIZ_URL``
+to the URL of ``@viz-js/viz``'s ``dist/viz-global.js`` instead. When this module is imported
+there, chainrule fetches that script (synchronously, as a worker may), runs it and starts
+Graphviz; the function is defined as soon as Graphviz has started, which happens between two
+cells. A drawing asked for in the very cell that imported chainrule waits for it where the
+browser lets Python wait (JavaScript promise integration), and otherwise raises
+:class:`RenderError` asking to run the cell again.
 """
 
 from __future__ import annotations
@@ -26,11 +35,21 @@ import subprocess
 import sys
 import sysconfig
 from pathlib import Path
+from typing import Any
 
 ENVIRONMENT_VARIABLE = "CHAINRULE_DOT"
 TIMEOUT_SECONDS = 120
 JAVASCRIPT_RENDERER = "chainruleRenderDot"
 """The name of the function on JavaScript's ``globalThis`` that renders DOT in Pyodide."""
+VIZ_URL_VARIABLE = "CHAINRULE_VIZ_URL"
+"""In Pyodide, the environment variable naming a ``viz-global.js`` to define the renderer with."""
+
+_DEFINE_RENDERER = f"""(async () => {{
+  const viz = await Viz.instance();
+  globalThis.{JAVASCRIPT_RENDERER} = (dot, format) => viz.renderString(dot, {{format}});
+}})()"""
+_starting: Any = None  # the promise that defines the renderer from CHAINRULE_VIZ_URL's script
+_failed: list[str] = []  # why that promise was rejected, if it was
 
 
 class RenderError(RuntimeError):
@@ -106,6 +125,55 @@ def render(dot_source: str, output_format: str = "svg", renderer: str | None = N
     return result.stdout
 
 
+def start_javascript_renderer() -> None:
+    """In Pyodide, with ``CHAINRULE_VIZ_URL`` set and no renderer defined yet, fetch and run
+    that script and start defining ``globalThis.chainruleRenderDot``; elsewhere do nothing."""
+    global _starting
+    url = os.environ.get(VIZ_URL_VARIABLE)
+    if not in_pyodide() or not url or _starting is not None:
+        return
+    import js
+    from pyodide.code import run_js
+    from pyodide.http import open_url
+
+    if getattr(js, JAVASCRIPT_RENDERER, None) is not None:
+        return
+    try:
+        run_js(open_url(url).read())
+        _starting = run_js(_DEFINE_RENDERER)
+    except Exception as error:  # a failed request or script comes as a JavaScript error
+        _starting = error
+        return
+    # a failure of Graphviz's start, kept for the error message instead of an unhandled rejection
+    _starting.catch(lambda reason: _failed.append(str(reason)))
+
+
+def _wait_for_javascript_renderer() -> None:
+    """Wait for the renderer that :func:`start_javascript_renderer` is defining, where the
+    browser lets synchronous Python wait for a promise; explain when it cannot."""
+    url = os.environ.get(VIZ_URL_VARIABLE)
+    if isinstance(_starting, Exception):
+        raise RenderError(f"could not load Graphviz from {VIZ_URL_VARIABLE}={url!r}: {_starting}")
+    if _failed:
+        raise RenderError(f"Graphviz from {VIZ_URL_VARIABLE}={url!r} failed to start: {_failed[0]}")
+    if _starting is None:
+        return
+    from pyodide.ffi import can_run_sync, run_sync
+
+    if can_run_sync():
+        try:
+            run_sync(_starting)
+        except Exception as error:
+            raise RenderError(
+                f"Graphviz from {VIZ_URL_VARIABLE}={url!r} failed to start: {error}"
+            ) from None
+        return
+    raise RenderError(
+        "Graphviz is still starting in this page (it was loaded when chainrule was imported); "
+        "run the cell again in a moment"
+    )
+
+
 def _render_with_javascript(dot_source: str, output_format: str) -> bytes:
     """The host's ``globalThis.chainruleRenderDot(dot, format)`` on DOT text, in Pyodide."""
     if output_format != "svg":
@@ -116,12 +184,17 @@ def _render_with_javascript(dot_source: str, output_format: str) -> bytes:
     import js  # Pyodide's bridge to JavaScript, found only there
 
     function = getattr(js, JAVASCRIPT_RENDERER, None)
+    if function is None and os.environ.get(VIZ_URL_VARIABLE):
+        start_javascript_renderer()
+        _wait_for_javascript_renderer()
+        function = getattr(js, JAVASCRIPT_RENDERER, None)
     if function is None:
         raise RenderError(
             f"no renderer for drawings in Pyodide: define globalThis.{JAVASCRIPT_RENDERER} "
             "before running Python, a synchronous function (dot, format) that returns the SVG "
             "text, e.g. with @viz-js/viz: const viz = await instance(); globalThis."
-            f"{JAVASCRIPT_RENDERER} = (dot, format) => viz.renderString(dot, {{format}});"
+            f"{JAVASCRIPT_RENDERER} = (dot, format) => viz.renderString(dot, {{format}}); "
+            f"or set {VIZ_URL_VARIABLE} to the URL of @viz-js/viz's dist/viz-global.js"
         )
     try:
         text = function(dot_source, output_format)
@@ -133,3 +206,6 @@ def _render_with_javascript(dot_source: str, output_format: str) -> bytes:
             f"string, it returned {type(text).__name__}"
         )
     return text.encode("utf-8")
+
+
+start_javascript_renderer()

@@ -18,6 +18,7 @@ It also refuses to build without jieba, which the search needs to find Chinese w
 
 from __future__ import annotations
 
+import html
 import importlib.util
 import json
 import logging
@@ -133,3 +134,30 @@ def on_post_build(config: Any) -> None:
         (folder / "wheels").mkdir(exist_ok=True)
         manifest = {"pyodide": True, "wheels": _wheels(folder / "wheels")}
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
+    _lite(Path(config["site_dir"]), folder / "wheels" if manifest["pyodide"] else None)
+
+
+def _lite(site: Path, wheels: Path | None) -> None:
+    """The notebooks' in-browser copy, a JupyterLite site, in the site's lite/ (built by
+    docs/lite_site.py with the try page's wheels); where it cannot be built (no Pyodide npm
+    package; offline, with the kernel's wheels not downloaded yet), a page that says why."""
+    output = site / "lite"
+    why = (
+        "This site was built without Pyodide (run <code>npm ci --prefix tests/pyodide</code> "
+        "and build it again), so it has no in-browser notebooks."
+    )
+    if wheels is not None:
+        sys.path.insert(0, str(ROOT / "docs"))
+        try:
+            import lite_site
+        finally:
+            sys.path.remove(str(ROOT / "docs"))
+        try:
+            lite_site.build(output, sorted(wheels.glob("*.whl")), ROOT / "build" / "lite-wheels")
+            return
+        except lite_site.LiteBuildError as error:
+            why = f"This site was built without its in-browser notebooks: {html.escape(str(error))}"
+    output.mkdir(exist_ok=True)
+    (output / "index.html").write_text(
+        f"<!DOCTYPE html><html><body><p>{why}</p></body></html>\n", encoding="utf-8"
+    )

@@ -98,7 +98,8 @@ def _data_url(source: str | None, mime: str) -> bytes:
 def test_the_graph_shows_the_documents_values(converted: Path) -> None:
     """The drawing of cell 'autograd.draw(loss, grads=False)' is the SVG, as an image; each box
     shows its value to four digits, as FACTS.md's network computes it."""
-    (graph,) = [elements for mime, elements in _outputs(converted) if mime == "image/svg+xml"]
+    # The notebook's first SVG (the loss curves, an SVG too, come later).
+    graph, _curves = [elements for mime, elements in _outputs(converted) if mime == "image/svg+xml"]
     (image,) = graph
     svg = ElementTree.fromstring(_data_url(image["src"], "image/svg+xml"))
     texts = [text.text or "" for text in svg.iter(f"{SVG}text")]
@@ -149,7 +150,7 @@ def test_in_chromium_the_page_shows_the_pictures_and_the_player_plays(
 
     page.route("**/*", only_the_file)
     page.goto(converted.as_uri())
-    graph = page.locator('[data-mime-type="image/svg+xml"] img')
+    graph = page.locator('[data-mime-type="image/svg+xml"] img').first  # not the loss curves
     page.wait_for_function(
         "img => img.complete && img.naturalWidth > 0", arg=graph.element_handle()
     )

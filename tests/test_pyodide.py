@@ -136,5 +136,5 @@ def test_the_checks_pass_in_pyodide(tmp_path: Path) -> None:
     assert result.returncode == 0, output
     summary = re.search(r"^(\d+) passed in [\d.]+s$", output, re.MULTILINE)
     assert summary is not None, output  # all passed: none failed, skipped or errored
-    assert int(summary.group(1)) == 8, output
+    assert int(summary.group(1)) == 9, output
     print(f"Pyodide checks: {summary.group(0)}, harness {seconds:.1f} s")

@@ -62,6 +62,8 @@ def test_without_the_npm_packages_the_page_says_it_was_built_without_pyodide(
     assert manifest["why"].startswith("This site was built without Pyodide (pyodide and @viz-js")
     assert "npm ci --prefix tests/pyodide" in manifest["why"]
     assert not (tmp_path / "site" / "try" / "pyodide").exists()
+    lite = (tmp_path / "site" / "lite" / "index.html").read_text(encoding="utf-8")
+    assert "built without Pyodide (run <code>npm ci --prefix tests/pyodide</code>" in lite
 
 
 def _run_code() -> ModuleType:

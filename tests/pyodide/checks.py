@@ -98,3 +98,26 @@ def test_without_the_hosts_renderer_the_error_says_what_to_define() -> None:
             draw(Value(1.0, label="x")).svg()
     finally:
         js.chainruleRenderDot = renderer
+
+
+def test_a_viz_url_that_cannot_be_loaded_gives_an_error_naming_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Node.js has no synchronous XMLHttpRequest, so the fetch of the script fails: the error
+    # names the variable and the URL. (Its success is checked in JupyterLite, in a browser.)
+    import js
+
+    from autograd import render
+
+    renderer = js.chainruleRenderDot
+    del js.chainruleRenderDot
+    monkeypatch.setenv("CHAINRULE_VIZ_URL", "static/nowhere/viz-global.js")
+    monkeypatch.setattr(render, "_starting", None)
+    try:
+        with pytest.raises(
+            RenderError,
+            match=r"could not load Graphviz from CHAINRULE_VIZ_URL='static/nowhere/viz-global\.js'",
+        ):
+            draw(Value(1.0, label="x")).svg()
+    finally:
+        js.chainruleRenderDot = renderer
