@@ -44,6 +44,15 @@ KERNEL_NEEDS = ["micropip", "ipython", "jedi"]
 NOT_IN_THE_LOCK = {"comm": "0.2.3"}
 """What the kernel installs at start-up that Pyodide's lock does not name, pinned here."""
 
+SETTINGS = {
+    # Every cell in the page, scrolled into view or not, as in a classic notebook: the
+    # browser's find-in-page sees the whole notebook, and so does a test reading its outputs.
+    "@jupyterlab/notebook-extension:tracker": {"windowingMode": "none"},
+    # No announcements or update checks: the site asks nothing of other hosts.
+    "@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False},
+}
+"""Settings the site starts with (``overrides.json``)."""
+
 # Where the kernel's worker script lies below the site, and so the way from it to the site's
 # top: the worker resolves CHAINRULE_VIZ_URL against its own address.
 WORKER_TO_SITE = "../../../.."
@@ -209,6 +218,7 @@ def build(output: Path, chainrule_wheels: list[Path], cache: Path) -> None:
         lite = Path(scratch)
         pyodide_folder(lite / "static" / "pyodide", chainrule_wheels, cache)
         (lite / "jupyter-lite.json").write_text(json.dumps(lite_config(), indent=1) + "\n")
+        (lite / "overrides.json").write_text(json.dumps(SETTINGS, indent=1) + "\n")
         contents = lite / "contents"
         contents.mkdir()
         for notebook in NOTEBOOKS:
