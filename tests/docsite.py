@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -55,3 +56,20 @@ def serving(folder: Path) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join()
+
+
+def only_local_requests(context: Any, root: str, blocked: list[str]) -> None:
+    """Let a Playwright browser context send requests only to ``root``'s server (and read
+    ``data:`` and ``blob:`` URLs); every other request is aborted and its URL added to
+    ``blocked``, so a test can show that a page needs nothing from elsewhere."""
+    netloc = urlsplit(root).netloc
+
+    def route(request_route: Any) -> None:
+        url = request_route.request.url
+        if urlsplit(url).netloc == netloc or url.startswith(("data:", "blob:")):
+            request_route.continue_()
+        else:
+            blocked.append(url)
+            request_route.abort()
+
+    context.route("**/*", route)

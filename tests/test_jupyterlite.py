@@ -10,7 +10,6 @@ Every wait is on a condition, with a ceiling meant for a loaded machine.
 from __future__ import annotations
 
 import base64
-import functools
 import hashlib
 import importlib.util
 import json
@@ -21,11 +20,11 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import quote, unquote
 
 import pytest
 from browsers import chromium
-from docsite import ROOT, build_site, serving
+from docsite import ROOT, build_site, only_local_requests, serving
 from document import hand_derived_gradients
 
 RUN_SECONDS = 300
@@ -114,20 +113,12 @@ class _Lite:
         self.context = browser.new_context(
             viewport={"width": 1280, "height": 900}, service_workers="block"
         )
-        self.context.route("**/*", functools.partial(self._only_local, urlsplit(root).netloc))
+        only_local_requests(self.context, root, self.blocked)
         self.page = self.context.new_page()
         self.page.set_default_timeout(RUN_SECONDS * 1000)
         self.page.on("pageerror", lambda error: self.problems.append(str(error)))
         self.page.goto(f"{root}lite/notebooks/index.html?path={notebook}")
         self.page.locator(".jp-Notebook .jp-CodeCell").first.wait_for()
-
-    def _only_local(self, netloc: str, route: Any) -> None:
-        url = route.request.url
-        if urlsplit(url).netloc == netloc or url.startswith(("data:", "blob:")):
-            route.continue_()
-        else:
-            self.blocked.append(url)
-            route.abort()
 
     def run_all(self) -> float:
         """Clear every output, run every cell, wait until each has its execution count; return
@@ -292,16 +283,7 @@ def test_a_drawing_in_the_cell_that_imports_chainrule_waits_for_graphviz(
     )
     context = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
     blocked: list[str] = []
-    netloc = urlsplit(served).netloc
-
-    def only_local(route: Any) -> None:
-        if urlsplit(route.request.url).netloc == netloc:
-            route.continue_()
-        else:
-            blocked.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", only_local)
+    only_local_requests(context, served, blocked)
     try:
         page = context.new_page()
         page.set_default_timeout(RUN_SECONDS * 1000)

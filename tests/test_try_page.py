@@ -9,7 +9,6 @@ does); without them it skips, saying which is missing.
 
 from __future__ import annotations
 
-import functools
 import importlib.util
 import json
 import shutil
@@ -19,11 +18,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 from browsers import chromium
-from docsite import ROOT, build_site, serving
+from docsite import ROOT, build_site, only_local_requests, serving
 from document import hand_derived_gradients
 
 READY_SECONDS = 120
@@ -136,21 +134,13 @@ class _TryPage:
         self.context = browser.new_context(
             viewport={"width": 1280, "height": 900}, service_workers="block"
         )
-        self.context.route("**/*", functools.partial(self._only_local, urlsplit(url).netloc))
+        only_local_requests(self.context, url, self.blocked)
         self.page = self.context.new_page()
         self.page.on("pageerror", lambda error: self.problems.append(str(error)))
         started = time.monotonic()
         self.page.goto(url)
         self.page.wait_for_selector("#try-run:not([disabled])", timeout=READY_SECONDS * 1000)
         self.seconds = time.monotonic() - started
-
-    def _only_local(self, netloc: str, route: Any) -> None:
-        url = route.request.url
-        if urlsplit(url).netloc == netloc or url.startswith(("data:", "blob:")):
-            route.continue_()
-        else:
-            self.blocked.append(url)
-            route.abort()
 
     def run(self, code: str | None = None) -> float:
         """Replace the code (unless None), press Run and wait for the page to show the result;
