@@ -158,6 +158,9 @@ class CompiledFunction:
         self.source = ""
         self._fast: Callable[..., tuple[float, tuple[float, ...]]] | None = None
         self._safe: Callable[..., tuple[float, tuple[float, ...]]] | None = None
+        self._floats_only: Callable[..., tuple[float, tuple[float, ...]]] | None = None
+        """C through :func:`autograd.cbuild.caller`: it checks the numbers itself, and raises
+        TypeError, having run nothing, unless they are as many floats as traced."""
         self._arity = -1
 
     def _trace(self, numbers: Sequence[float]) -> None:
@@ -186,8 +189,15 @@ class CompiledFunction:
             self.source, len(numbers), self.requested_backend
         )
         self._arity = len(numbers)
+        if getattr(self._fast, "floats_only", False):
+            self._floats_only = self._fast
 
     def __call__(self, *numbers: float) -> tuple[float, tuple[float, ...]]:
+        if self._floats_only is not None:
+            try:
+                return self._floats_only(*numbers)
+            except TypeError:
+                pass  # numbers to convert first, or as many as not traced: see below
         if self._fast is not None and len(numbers) == self._arity:
             for x in numbers:
                 if type(x) is not float:
@@ -241,8 +251,8 @@ def compile_function(f: Callable[..., Value | float], backend: str = "python") -
     ``value, grads = compiled(*numbers)`` returns f's value and its derivative with respect to
     each argument, bit for bit as the eager engine computes them. ``f`` is traced on its first
     call; ``compiled.source`` is the generated code. ``backend="c"`` builds the same code as C
-    (``compiled.c_source``) with the C compiler and calls it through ctypes, with the same bits;
-    ``backend="auto"`` is C where a compiler is found, else Python.
+    (``compiled.c_source``) with the C compiler and calls it (:func:`autograd.cbuild.caller`),
+    with the same bits; ``backend="auto"`` is C where a compiler is found, else Python.
 
     Examples:
         >>> c = compile_function(lambda x, y: (x * y).sin())
