@@ -168,7 +168,8 @@ def backward(root: Value, grad: float = 1.0) -> None:
         collecting = gc.isenabled()
         try:
             RUNNING[0] = True
-            gc.disable()  # inside the try: a Ctrl-C as it returns must not leave it off
+            if collecting:
+                gc.disable()  # inside the try: a Ctrl-C as it returns must not leave it off
             if switched_modes and current_mode.get().anomaly:
                 _backward_checked(root, grad)
             elif root._first is None:
@@ -268,7 +269,8 @@ def _visit(
                     parent.grad = _NO_GRADIENT_YET
                     _STARTED.append(parent)
                 break
-        for node in reversed(chain):
+        chain.reverse()  # in place: cheaper than reversed() for the short chains of most graphs
+        for node in chain:
             parent = node._second
             if parent.__class__ is value_class:
                 if parent._first is not None:
