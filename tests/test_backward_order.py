@@ -10,7 +10,6 @@ number operands, Constants, and leaves that start from None or from a gradient o
 
 from __future__ import annotations
 
-import math
 import sys
 
 import pytest
@@ -133,6 +132,7 @@ def test_a_chain_through_second_inputs_near_the_recursion_limit() -> None:
     assert x.grad == expected
 
 
+@pytest.mark.slow
 def test_a_deep_chain_through_second_inputs_of_a_million_nodes() -> None:
     x = Value(1.0)
     y = x
@@ -140,4 +140,4 @@ def test_a_deep_chain_through_second_inputs_of_a_million_nodes() -> None:
         y = 0.0 + 1.0 * y
     y.backward()
     assert x.grad == 1.0
-    assert not math.isnan(y.grad)  # type: ignore[arg-type]
+    assert y.grad == 1.0
