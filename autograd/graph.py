@@ -168,7 +168,8 @@ def backward(root: Value, grad: float = 1.0) -> None:
         collecting = gc.isenabled()
         try:
             RUNNING[0] = True
-            gc.disable()  # inside the try: a Ctrl-C as it returns must not leave it off
+            if collecting:
+                gc.disable()  # inside the try: a Ctrl-C as it returns must not leave it off
             if switched_modes and current_mode.get().anomaly:
                 _backward_checked(root, grad)
             elif root._first is None:
@@ -243,19 +244,47 @@ def _visit(
     """Marks and lists, each after its inputs, the interior Values below ``node`` not yet
     reached, then ``node``; ``node`` is marked already. Interior Values are exactly those of
     class Value with inputs: ops make only Values, and a number operand is a float or a
-    Constant. (The two inputs are written out, not looped over: a third faster.)"""
+    Constant.
+
+    The depth-first post-order of the recursive definition (first input, second input, then
+    the node), with the recursion into first inputs written as a loop: the chain of first
+    inputs not yet reached is marked on the way down, then each link, deepest first, has its
+    second input visited and is listed. This is the same order: while a link's second input is
+    visited, every link of the chain is marked in both (those above it are on the path, those
+    below it are done), and no link can be reached from that input, the graph being acyclic."""
     if not depth:
         _visit_with_stack(node, order, value_class, mark)
         return
     parent = node._first
-    if parent.__class__ is value_class:
-        if parent._first is not None:
-            if parent.grad is not mark:
-                parent.grad = mark
-                _visit(parent, order, depth - 1, value_class, mark)
-        elif parent.grad is None:  # a leaf with no gradient yet (inlined _start_leaf)
-            parent.grad = _NO_GRADIENT_YET
-            _STARTED.append(parent)
+    if parent.__class__ is value_class and parent._first is not None and parent.grad is not mark:
+        chain = [node]
+        while True:  # down the first inputs not yet reached, marking each
+            parent.grad = mark
+            chain.append(parent)
+            parent = parent._first
+            if parent.__class__ is not value_class or parent.grad is mark:
+                break
+            if parent._first is None:
+                if parent.grad is None:  # a leaf with no gradient yet (inlined _start_leaf)
+                    parent.grad = _NO_GRADIENT_YET
+                    _STARTED.append(parent)
+                break
+        chain.reverse()  # in place: cheaper than reversed() for the short chains of most graphs
+        for node in chain:
+            parent = node._second
+            if parent.__class__ is value_class:
+                if parent._first is not None:
+                    if parent.grad is not mark:
+                        parent.grad = mark
+                        _visit(parent, order, depth - 1, value_class, mark)
+                elif parent.grad is None:
+                    parent.grad = _NO_GRADIENT_YET
+                    _STARTED.append(parent)
+            order.append(node)
+        return
+    if parent.__class__ is value_class and parent.grad is None:  # a leaf: interior grads are marks
+        parent.grad = _NO_GRADIENT_YET
+        _STARTED.append(parent)
     parent = node._second
     if parent.__class__ is value_class:
         if parent._first is not None:

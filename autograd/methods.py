@@ -4,10 +4,11 @@ The generic path (:func:`autograd.record.apply`) calls a rule's compiled functio
 methods instead inline the rule's value and local-derivative expressions into one function per
 method, which costs about half as much per op. Nothing is written twice: the code is assembled
 from each entry's ``value``, ``grads`` and ``methods``, and its docstring from ``doc``. Whenever
-the fast path cannot decide (recording switched off, ``detect_anomaly`` on, or float arithmetic
-raising, as ``1 / 0.0`` does) it hands the op to the generic path, so both give the same Value
-bit for bit. The source of each method is in :mod:`linecache`, so ``inspect.getsource`` and
-tracebacks show it.
+the fast path cannot decide (recording switched off, ``detect_anomaly`` on, float arithmetic
+raising, as ``1 / 0.0`` does, or a function of :mod:`math` raising where the rule's own function
+gives inf, as ``math.exp(1000.0)`` does) it hands the op to the generic path, so both give the
+same Value bit for bit. The source of each method is in :mod:`linecache`, so
+``inspect.getsource`` and tracebacks show it.
 
 This module is the top of the engine's layers: importing ``autograd`` runs it first.
 """
@@ -17,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from autograd import graph, higher, modes, record, value
+from autograd import graph, higher, modes, numerics, record, value
 from autograd.generated import compile_generated
 from autograd.ops import RULES
 from autograd.rule import FLOAT_NAMESPACE, Rule, float_text
@@ -49,7 +50,7 @@ def method(self, other):
         out = {value}
         d_first = {d_first}
         d_second = {d_second}
-    except ArithmeticError:
+    except (ArithmeticError, ValueError):  # math raises where IEEE gives inf or nan
         return apply2(rule, a, b)
     node = new(Value)
     node._data = out
@@ -70,7 +71,7 @@ def method(self):
     try:
         out = {value}
         d_first = {d_first}
-    except ArithmeticError:
+    except (ArithmeticError, ValueError):
         return apply1(rule, self)
     node = new(Value)
     node._data = out
@@ -93,6 +94,11 @@ MACHINERY: dict[str, Any] = {
     "apply2": record.apply2,
 }
 """What the generated methods call besides the rule functions."""
+
+FAST_NAMESPACE: dict[str, Any] = {**FLOAT_NAMESPACE, **numerics.MATH_EQUIVALENTS, **MACHINERY}
+"""The names of the generated methods: a rule function that wraps one function of :mod:`math`
+is that function itself, which raises where the rule function gives inf or nan; the method
+then hands the op to the generic path (:mod:`autograd.record`), so both give the same Value."""
 
 
 def method_sources(rule: Rule) -> dict[str, str]:
@@ -121,7 +127,7 @@ def generated_methods(rules: dict[str, Rule]) -> dict[str, Callable[..., Any]]:
         for name, source in method_sources(rule).items():
             if name in methods:
                 raise ValueError(f"two rules name the method {name!r}")
-            namespace = {**FLOAT_NAMESPACE, **MACHINERY, "rule": rule, "__name__": __name__}
+            namespace = {**FAST_NAMESPACE, "rule": rule, "__name__": __name__}
             exec(compile_generated(source, f"op {name}", "exec"), namespace)  # noqa: S102
             function: Callable[..., Any] = namespace["method"]
             function.__name__ = name

@@ -9,6 +9,7 @@ Python's ``math`` raises where IEEE arithmetic (and PyTorch float64) returns a v
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 inf = math.inf
 nan = math.nan
@@ -169,3 +170,18 @@ def erf(x: float) -> float:
     """The error function 2/sqrt(pi) * integral of e^(-t^2) from 0 to x; ``math.erf`` never
     raises. The normal distribution's CDF is (1 + erf(x / sqrt(2))) / 2."""
     return math.erf(x)
+
+
+MATH_EQUIVALENTS: dict[str, Callable[..., float]] = {
+    "power": math.pow, "exp": math.exp, "expm1": math.expm1, "sinh": math.sinh,
+    "cosh": math.cosh, "tanh": math.tanh, "atan": math.atan, "atan2": math.atan2,
+    "erf": math.erf,
+}  # fmt: skip
+"""For each function above that is one function of :mod:`math` where that function returns:
+that function. It returns the same float, bit for bit, wherever it returns; where the function
+above gives inf or nan instead of an error, it raises an ``ArithmeticError`` or ``ValueError``
+(``math.exp(1000)``, ``math.pow(-8.0, 0.5)``). The generated op methods
+(:mod:`autograd.methods`) call these, a call of Python fewer per function, and hand every input
+where one raises to the rule's own functions, which never do. (``log``, ``sqrt``, ``log1p``,
+``sin``, ``cos`` and ``tan`` are not here: for a nan input they return the nan of this module,
+where :mod:`math` passes on the input's, whose sign may differ.)"""

@@ -99,8 +99,12 @@ class Neuron(Module):
         if self.b is not None:
             total = total + self.b
         output = ACTIVATIONS[self.activation](total)
-        if self.output_label:
-            output.label = self.output_label
+        label = self.output_label
+        if label:
+            if label.__class__ is str:
+                output._label = label  # the label property's store, without its call
+            else:
+                output.label = label  # which raises, naming what was given
         return output
 
     def __call__(self, x: Inputs) -> Value:

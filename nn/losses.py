@@ -24,8 +24,9 @@ Numbers = Sequence[Number] | Number
 def _named(loss: Value, name: str) -> Value:
     """``loss`` labelled ``name``. Every loss here returns a Value it has just made, never one of
     its inputs, so this never relabels a Value of the caller's; and it does not read the label
-    first, which for an op's result costs more than the one store of the label."""
-    loss.label = name
+    first, which for an op's result costs more than the one store of the label. ``name`` is one
+    of this module's own strings, so it is stored without the label property's check."""
+    loss._label = name
     return loss
 
 

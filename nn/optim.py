@@ -307,6 +307,9 @@ class SGD(Optimizer):
         self.nesterov = nesterov
         self.weight_decay = weight_decay
         self.maximize = maximize
+        self._distinct: list[Value] = []
+        """A copy of ``params`` as last found free of duplicates: while ``params`` equals it
+        (Values compare by identity), the check need not build a set again."""
 
     def step(self) -> None:
         """Update the data of every parameter that has a gradient (grad not None) by the
@@ -320,7 +323,7 @@ class SGD(Optimizer):
         # is computed. A grad that is not a plain float, a subclass of Value, or a parameter
         # listed twice takes the general path instead, before anything is written.
         lr = self.lr
-        plain = len(set(params)) == len(params)
+        plain = params == self._distinct or self._no_duplicates(params)
         for param in params if plain else ():
             grad = param.grad
             if grad is not None and (grad.__class__ is not float or param._data.__class__
@@ -334,6 +337,13 @@ class SGD(Optimizer):
             grad = param.grad
             if grad is not None:
                 param._data = param._data - lr * grad
+
+    def _no_duplicates(self, params: list[Value]) -> bool:
+        """Whether no parameter is listed twice; if so, ``params`` is remembered as such."""
+        if len(set(params)) < len(params):
+            return False
+        self._distinct = list(params)
+        return True
 
     def _repeated(self, state: State, before: State) -> State:
         """PyTorch reads every momentum buffer before the step: one that did not exist then is

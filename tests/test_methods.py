@@ -6,6 +6,7 @@ from __future__ import annotations
 import inspect
 import math
 import operator
+import struct
 
 import pytest
 
@@ -27,7 +28,9 @@ SPECIAL = [0.0, -0.0, 1.0, -1.0, 0.5, -2.5, 3.0, 1000.0, -1000.0, 1e308, -1e308,
 
 
 def _bits(value: Value) -> tuple[str, ...]:
-    return (value.data.hex(), value.op, *(g.hex() for g in value.local_grads))
+    """The value and local derivatives bit for bit (``float.hex`` would hide a nan's sign)."""
+    numbers = (value.data, *value.local_grads)
+    return (value.op, *(struct.pack("<d", number).hex() for number in numbers))
 
 
 def test_every_method_is_generated_from_a_rule_and_documented() -> None:

@@ -285,6 +285,16 @@ def test_an_mlps_parameters_are_labelled_by_their_names() -> None:
     assert output.label == "layers.2.neurons.0"
 
 
+def test_a_neurons_output_label_must_be_a_str() -> None:
+    neuron = Neuron(2, rng=random.Random(0))
+    assert neuron([0.5, -1.0]).label == ""  # a neuron on its own labels nothing
+    neuron.output_label = "unit"
+    assert neuron([0.5, -1.0]).label == "unit"
+    neuron.output_label = 3  # type: ignore[assignment]
+    with pytest.raises(TypeError, match="label must be a str, got int: 3"):
+        neuron([0.5, -1.0])
+
+
 def test_a_drawing_and_explain_of_an_mlp_name_every_parameter_once() -> None:
     model = MLP(2, [4, 4, 1], rng=random.Random(0))
     output = model([0.5, -1.0])

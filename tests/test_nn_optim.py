@@ -440,6 +440,23 @@ def test_duplicate_parameters_warn_as_torch() -> None:
         SGD([w, Value(2.0), w], lr=0.1)
 
 
+def test_a_parameter_listed_twice_after_a_step_is_stepped_twice() -> None:
+    """Plain SGD remembers that its list had no duplicates; a list changed since is checked
+    again, and a parameter added a second time takes two steps, as in PyTorch."""
+    w, v = Value(1.0), Value(2.0)
+    optimizer = SGD([w, v], lr=0.5)
+    w.grad, v.grad = 1.0, 1.0
+    optimizer.step()
+    assert (w.data, v.data) == (0.5, 1.5)
+    optimizer.params.append(w)  # the warning is the constructor's; this list is changed after
+    optimizer.step()
+    assert (w.data, v.data) == (-0.5, 1.0)
+    optimizer.params[2] = Value(0.0)  # no duplicate again
+    optimizer.params[2].grad = 2.0
+    optimizer.step()
+    assert (w.data, v.data, optimizer.params[2].data) == (-1.0, 0.5, -1.0)
+
+
 @pytest.mark.parametrize(("params", "error", "message"), [
     (nn.MLP(2, [1]), TypeError, r"pass model\.parameters\(\), not the MLP itself"),
     (Value(1.0), TypeError, r"got a single Value .*: put it in a list"),
