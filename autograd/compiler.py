@@ -18,6 +18,7 @@ import inspect
 import keyword
 import math
 import re
+import warnings
 from collections.abc import Callable, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -33,6 +34,9 @@ from autograd.value import Value, as_float
 
 RESERVED = {*RULE_FUNCTIONS, "float", "abs", "inf", "nan", "upstream"}
 """Names the generated code uses for itself."""
+
+NAMESPACE: dict[str, object] = {**FLOAT_NAMESPACE, "inf": math.inf, "nan": math.nan}
+"""What the generated code's names mean: the rule functions, and the constants inf and nan."""
 
 
 @contextmanager
@@ -60,7 +64,13 @@ def _identifier(text: str, taken: set[str]) -> str:
 
 
 def _literal(x: float) -> str:
-    return repr(x) if math.isfinite(x) else f"float('{x}')"
+    """A constant as generated code writes it: ``repr`` for a finite float (read back exactly),
+    else the namespace's ``inf`` and ``nan`` (names, where ``float('inf')`` would be a call
+    each time), negated for a negative infinity or a nan with its sign bit set."""
+    if math.isfinite(x):
+        return repr(x)
+    text = "inf" if math.isinf(x) else "nan"
+    return f"(-{text})" if math.copysign(1.0, x) < 0.0 else text
 
 
 def _substitute(text: str, names: dict[str, str]) -> str:
@@ -71,9 +81,150 @@ def _substitute(text: str, names: dict[str, str]) -> str:
     return ast.unparse(tree)
 
 
-def generate_source(output: Value, arguments: Sequence[Value], name: str = "compiled") -> str:
+class _Simplified(ast.NodeTransformer):
+    """The bit-exact simplifications of a contribution ``local * upstream``:
+
+    - an operation on two float constants is done now, by the same IEEE operation the code
+      would do when run (``2.0 - 1.0`` is ``1.0``; a division by zero, or a result that is not
+      finite, is left as written);
+    - a comparison of two number constants is decided, and ``a if test else b`` on a decided
+      test is the branch it takes (``0.0 if 2.0 == 0.0 else ...``);
+    - ``1.0 * upstream`` is ``upstream``: ``1.0 * g`` is ``g`` bit for bit for every float g,
+      -0.0, infinities and nan (its sign and payload) included. Only the gradient variable
+      ``upstream`` is unwrapped: it is always the result of an addition, so never a signalling
+      nan, the one float that ``1.0 * g`` would change (quieting it).
+
+    ``-1.0 * g`` is not rewritten as ``-g``: they differ in the sign of a nan.
+    """
+
+    def __init__(self, upstream: str) -> None:
+        self.upstream = upstream
+
+    def visit_BinOp(self, node: ast.BinOp) -> ast.expr:
+        self.generic_visit(node)
+        left, right = _number(node.left), _number(node.right)
+        if (
+            left is not None
+            and right is not None
+            and type(node.op) in _FOLDED
+            and not (isinstance(node.op, ast.Div) and right == 0.0)
+        ):
+            folded = _FOLDED[type(node.op)](left, right)
+            if math.isfinite(folded):  # an inf or nan is left to be computed, as written
+                return ast.Constant(folded)
+        if isinstance(node.op, ast.Mult):
+            for one, other in ((node.left, node.right), (node.right, node.left)):
+                if _is_one(one) and isinstance(other, ast.Name) and other.id == self.upstream:
+                    return other
+        return node
+
+    def visit_Compare(self, node: ast.Compare) -> ast.expr:
+        self.generic_visit(node)
+        left, right = _number(node.left), _number(node.comparators[0])
+        decided = len(node.ops) == 1 and type(node.ops[0]) in _DECIDED
+        if decided and left is not None and right is not None:
+            return ast.Constant(_DECIDED[type(node.ops[0])](left, right))
+        return node
+
+    def visit_IfExp(self, node: ast.IfExp) -> ast.expr:
+        self.generic_visit(node)
+        if isinstance(node.test, ast.Constant) and isinstance(node.test.value, bool):
+            return node.body if node.test.value else node.orelse
+        return node
+
+
+_FOLDED: dict[type[ast.operator], Callable[[float, float], float]] = {
+    ast.Add: lambda a, b: a + b,
+    ast.Sub: lambda a, b: a - b,
+    ast.Mult: lambda a, b: a * b,
+    ast.Div: lambda a, b: a / b,
+}
+_DECIDED: dict[type[ast.cmpop], Callable[[float, float], bool]] = {
+    ast.Eq: lambda a, b: a == b,
+    ast.NotEq: lambda a, b: a != b,
+    ast.Lt: lambda a, b: a < b,
+    ast.LtE: lambda a, b: a <= b,
+    ast.Gt: lambda a, b: a > b,
+    ast.GtE: lambda a, b: a >= b,
+}
+
+
+def _number(node: ast.expr) -> float | None:
+    """The value of a float constant (``-c`` included), else None. Integer constants are left
+    alone: folding them could make a large integer, or an int where Python would have a float."""
+    if isinstance(node, ast.Constant) and type(node.value) is float:
+        return node.value
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        inner = _number(node.operand)
+        return None if inner is None else -inner
+    return None
+
+
+def _is_one(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and type(node.value) is float and node.value == 1.0
+
+
+def _never_minus_zero(expression: ast.expr, sums: set[str]) -> bool:
+    """Whether ``expression`` is never -0.0 (so ``0.0 + expression`` is it, bit for bit): a
+    constant other than -0.0, an interior Value's gradient (a sum begun as ``0.0 + c``, which
+    round-to-nearest never makes -0.0, or the seed 1.0), or a choice between such. Never a
+    signalling nan either: each is a constant or the result of an addition."""
+    if isinstance(expression, ast.Constant) and type(expression.value) is float:
+        return math.copysign(1.0, expression.value) > 0.0 or expression.value != 0.0
+    if isinstance(expression, ast.Name):
+        return expression.id in sums
+    if isinstance(expression, ast.IfExp):
+        return _never_minus_zero(expression.body, sums) and _never_minus_zero(
+            expression.orelse, sums
+        )
+    return False
+
+
+def _contribution(text: str, inputs: dict[str, str], signed_zeros: bool = False) -> str:
+    """The rule's ``local * upstream`` for one edge, its names put in, simplified bit-exactly.
+
+    A masked zero (relu's derivative below 0) is 0.0. With ``signed_zeros`` it is what eager
+    adds: ``0.0 * upstream`` (-0.0 for a negative upstream) where the upstream is finite, 0.0
+    where it is inf or nan. The sign matters only to a gradient that may be -0.0 when it is
+    added to, a held one: into any other, ``+ 0.0`` and ``+ -0.0`` give the same bits."""
+    tree = ast.parse(_substitute(contribution_text(text, "upstream"), inputs), mode="eval")
+    if signed_zeros:
+        tree.body = _eager_zeros(tree.body, inputs["upstream"])
+    simplified = _Simplified(inputs["upstream"]).visit(tree)
+    return ast.unparse(ast.fix_missing_locations(simplified))
+
+
+def _eager_zeros(node: ast.expr, upstream: str) -> ast.expr:
+    """``node``'s masked zeros (its 0.0 branches) as eager computes them, see _contribution."""
+    if isinstance(node, ast.IfExp):
+        node.body = _eager_zeros(node.body, upstream)
+        node.orelse = _eager_zeros(node.orelse, upstream)
+        return node
+    if isinstance(node, ast.Constant) and node.value == 0:
+        finite = f"-inf < {upstream} < inf"
+        return ast.parse(f"0.0 * {upstream} if {finite} else 0.0", mode="eval").body
+    return node
+
+
+def generate_source(
+    output: Value,
+    arguments: Sequence[Value],
+    name: str = "compiled",
+    held: Sequence[Value] = (),
+) -> str:
     """Straight-line Python computing ``output`` and its gradient with respect to each argument
-    from the arguments' numbers. Leaves that are not arguments are constants."""
+    from the arguments' numbers. Leaves that are not arguments are constants.
+
+    The backward pass adds each edge's ``local * upstream`` in the eager engine's order. Each
+    gradient starts as eager's does: an interior Value's at 0.0 (its first contribution ``c``
+    gives ``0.0 + c``, which is ``c`` except that -0.0 becomes 0.0, as in eager), an argument's
+    at 0.0 too (the grad of a Value just made), so an argument the output does not use has
+    gradient 0.0. An argument in ``held`` instead takes its gradient so far as one more
+    parameter of the function, ``d_<name>`` after all the arguments, and adds its contributions
+    into it one by one, ``(held + c1) + c2``, as ``backward()`` adds into a ``.grad`` it holds
+    (``-0.0``, the identity of addition, stands for eager's None); the held number of one the
+    output does not use is returned as it was.
+    """
     taken: set[str] = set()
     names: dict[Value, str] = {arg: _identifier(arg.label or f"x{i}", taken)
                                for i, arg in enumerate(arguments)}  # fmt: skip
@@ -89,17 +240,32 @@ def generate_source(output: Value, arguments: Sequence[Value], name: str = "comp
     def operand(value: Value) -> str:
         return names[value] if value in names else _literal(value.data)
 
-    lines = [f"def {name}({', '.join(names[a] for a in arguments)}):", "    # forward"]
+    receivers = [v for v in (*interior, *arguments) if v in names]
+    gradient = {v: f"d_{names[v]}" for v in receivers}
+    holding = set(held)
+    started = set(held)  # gradients that hold a number already: added into with +=
+    sums = {gradient[node] for node in interior}  # begun at 1.0 or 0.0 + c: never -0.0
+
+    def add(receiver: Value, contribution: str) -> str:
+        if receiver in started:
+            return f"    {gradient[receiver]} += {contribution}"
+        started.add(receiver)
+        expression = ast.parse(contribution, mode="eval").body
+        if not _never_minus_zero(expression, sums):
+            expression = ast.BinOp(ast.Constant(0.0), ast.Add(), expression)
+        return f"    {gradient[receiver]} = {ast.unparse(expression)}"  # brackets as needed
+
+    signature = [names[a] for a in arguments] + [gradient[h] for h in held]
+    lines = [f"def {name}({', '.join(signature)}):", "    # forward"]
     for node in interior:
         rule = node.rule
         assert rule is not None
         inputs = dict(zip(rule.inputs, (operand(p) for p in node.parents)))
         lines.append(f"    {names[node]} = {_substitute(rule.value, inputs)}")
-    lines.append("    # backward: d_v is d(output)/dv")
-    receivers = [v for v in (*interior, *arguments) if v in names]
-    gradient = {v: f"d_{names[v]}" for v in receivers}
-    lines.append(f"    {' = '.join(gradient[v] for v in receivers)} = 0.0")
-    lines.append(f"    {gradient[output]} += 1.0" if output in gradient else "    pass")
+    lines.append("    # backward: d_v is d(output)/dv, each sum begun at 0.0 as eager begins it")
+    if output in gradient:
+        lines.append(add(output, "1.0") if output in started else f"    {gradient[output]} = 1.0")
+        started.add(output)
     for node in reversed(interior):
         rule = node.rule
         assert rule is not None
@@ -108,11 +274,20 @@ def generate_source(output: Value, arguments: Sequence[Value], name: str = "comp
         inputs["upstream"] = gradient[node]
         for parent, text in zip(node.parents, rule.grads):
             if parent in gradient:  # a masked zero contributes exactly 0, as in eager
-                contribution = _substitute(contribution_text(text, "upstream"), inputs)
-                lines.append(f"    {gradient[parent]} += {contribution}")
-    grads = ", ".join(gradient.get(a, "0.0") for a in arguments)
+                contribution = _contribution(text, inputs, signed_zeros=parent in holding)
+                lines.append(add(parent, contribution))
+    grads = ", ".join(gradient[a] if a in started else "0.0" for a in arguments)
     lines.append(f"    return {operand(output)}, ({grads}{',' if len(arguments) == 1 else ''})")
     return "\n".join(lines) + "\n"
+
+
+def reached(output: Value, candidates: Sequence[Value]) -> list[int]:
+    """The indices of the ``candidates`` that ``output`` depends on (itself included): those
+    whose gradient a backward pass from ``output`` writes."""
+    found = {output}
+    for node in topological_order(output):
+        found.update(node.parents)
+    return [i for i, candidate in enumerate(candidates) if candidate in found]
 
 
 BACKENDS = ("python", "c", "auto")
@@ -132,19 +307,49 @@ def build_backend(
 ) -> tuple[Callable[..., Any], Callable[..., Any], str]:
     """The generated Python ``source`` built for ``backend``: a fast function, the one to call
     where it raises ``ArithmeticError`` (the same one for C, which never raises), and the
-    backend used. ``"auto"`` is C where a compiler is found (or the build is cached), else
-    Python; ``"c"`` without a compiler raises :class:`autograd.cbuild.CompilerNotFoundError`."""
+    backend used. ``"c"`` raises :class:`autograd.cbuild.CompilerNotFoundError` without a
+    compiler and :class:`autograd.cbuild.CBuildError` when the build fails or cannot be cached.
+    ``"auto"`` is C where that works and Python otherwise: silently where no compiler is found
+    (what ``"auto"`` is for), with a :class:`CFallbackWarning` saying why where one is found
+    but the build fails (an unwritable cache folder, say), since that is a fault to fix. A
+    ``CC`` that carries flags raises :class:`autograd.cbuild.CompilerFlagsError` for both."""
     if backend in ("c", "auto"):
-        name = ast.parse(source).body[0].name  # type: ignore[attr-defined]
+        function = ast.parse(source).body[0]
+        assert isinstance(function, ast.FunctionDef)
+        returned = function.body[-1].value  # type: ignore[attr-defined]  # value, (grads)
+        n_results = 1 + len(returned.elts[1].elts)
         try:
-            c_function = cbuild.build(generate_c(source), symbol(name), n_inputs)
+            c_function = cbuild.build(
+                generate_c(source), symbol(function.name), n_inputs, n_results
+            )
         except cbuild.CompilerNotFoundError:
             if backend == "c":
                 raise
+        except cbuild.CompilerFlagsError:
+            raise  # CC asks for flags that would change the numbers: for "auto" too
+        except (cbuild.CBuildError, OSError) as error:
+            if backend == "c":
+                raise
+            warn_fallback(error)
         else:
             return c_function, c_function, "c"
     fast, safe = _build(source)
     return fast, safe, "python"
+
+
+class CFallbackWarning(RuntimeWarning):
+    """``backend="auto"`` found a C compiler but could not build or cache the C, and runs the
+    Python backend instead (the same numbers, slower)."""
+
+
+def warn_fallback(error: BaseException) -> None:
+    """Warn that ``backend="auto"`` runs Python because of ``error``."""
+    warnings.warn(
+        f"backend='auto' runs the Python backend (the same numbers, slower): the C build "
+        f"failed: {error}",
+        CFallbackWarning,
+        stacklevel=4,
+    )
 
 
 class CompiledFunction:
@@ -224,15 +429,25 @@ class CompiledFunction:
 
 def _build(source: str) -> tuple[Callable[..., Any], Callable[..., Any]]:
     """The generated function twice: as written, and with IEEE division (for when the first
-    raises, as ``1 / 0.0`` does). Both sources are in linecache, for tracebacks."""
+    raises, as ``1 / 0.0`` does). The second is built on its first call: most programs never
+    divide by zero, and building it costs as much as the first. Both sources go to linecache,
+    for tracebacks."""
     tree = ast.parse(source)
     function_name = tree.body[0].name  # type: ignore[attr-defined]
-    fast: dict[str, Any] = dict(FLOAT_NAMESPACE)
+    fast: dict[str, Any] = dict(NAMESPACE)
     exec(compile_generated(source, f"compiled {function_name}", "exec"), fast)  # noqa: S102
-    safe_tree = DivisionToIEEE().visit(tree)
-    safe: dict[str, Any] = {**FLOAT_NAMESPACE, "_ieee_div": div}
-    exec(compile_generated(safe_tree, f"compiled {function_name}, IEEE", "exec"), safe)  # noqa: S102
-    return fast[function_name], safe[function_name]
+    built: list[Callable[..., Any]] = []
+
+    def safe(*numbers: float) -> Any:
+        if not built:
+            safe_tree = DivisionToIEEE().visit(ast.parse(source))
+            namespace: dict[str, Any] = {**NAMESPACE, "_ieee_div": div}
+            code = compile_generated(safe_tree, f"compiled {function_name}, IEEE", "exec")
+            exec(code, namespace)  # noqa: S102
+            built.append(namespace[function_name])
+        return built[0](*numbers)
+
+    return fast[function_name], safe
 
 
 def compile_function(f: Callable[..., Value | float], backend: str = "python") -> CompiledFunction:
