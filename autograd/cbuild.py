@@ -46,6 +46,11 @@ class CBuildError(RuntimeError):
     be written."""
 
 
+class CFallbackWarning(RuntimeWarning):
+    """``backend="auto"`` found a C compiler but could not build or cache the C (a
+    :class:`CBuildError`), and runs the Python backend instead: the same numbers, slower."""
+
+
 class CompilerFlagsError(CBuildError):
     """``$CC`` carries flags, which could change the numbers (``-ffast-math`` does)."""
 

@@ -310,9 +310,10 @@ def build_backend(
     backend used. ``"c"`` raises :class:`autograd.cbuild.CompilerNotFoundError` without a
     compiler and :class:`autograd.cbuild.CBuildError` when the build fails or cannot be cached.
     ``"auto"`` is C where that works and Python otherwise: silently where no compiler is found
-    (what ``"auto"`` is for), with a :class:`CFallbackWarning` saying why where one is found
-    but the build fails (an unwritable cache folder, say), since that is a fault to fix. A
-    ``CC`` that carries flags raises :class:`autograd.cbuild.CompilerFlagsError` for both."""
+    (what ``"auto"`` is for), with a :class:`autograd.cbuild.CFallbackWarning` saying why
+    where one is found but the build fails (an unwritable cache folder, say), since that is a
+    fault to fix. A ``CC`` that carries flags raises
+    :class:`autograd.cbuild.CompilerFlagsError` for both."""
     if backend in ("c", "auto"):
         function = ast.parse(source).body[0]
         assert isinstance(function, ast.FunctionDef)
@@ -337,18 +338,13 @@ def build_backend(
     return fast, safe, "python"
 
 
-class CFallbackWarning(RuntimeWarning):
-    """``backend="auto"`` found a C compiler but could not build or cache the C, and runs the
-    Python backend instead (the same numbers, slower)."""
-
-
 def warn_fallback(error: BaseException) -> None:
     """Warn that ``backend="auto"`` runs Python because of ``error``."""
     warnings.warn(
         f"backend='auto' runs the Python backend (the same numbers, slower): the C build "
         f"failed: {error}",
-        CFallbackWarning,
-        stacklevel=4,
+        cbuild.CFallbackWarning,
+        stacklevel=5,  # the caller of a compiled function (of autograd.compile)
     )
 
 
