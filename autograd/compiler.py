@@ -3,7 +3,9 @@
 The trace records the graph of ``f`` on Values. From it, code is generated: one assignment per
 op for the forward pass (the rule's value text, with the inputs' names put in), then one
 ``d_input += local * d_node`` per edge for the backward pass (the rule's local-derivative text),
-in the same order as the eager engine, so the results are bit for bit the eager ones. Names come
+in the same order as the eager engine, each sum begun as eager begins it, so the results are
+bit for bit the eager ones. The text is simplified only where no bit can change
+(:mod:`autograd.simplify`). Names come
 from labels and from ``f``'s parameter names; unlabelled values are ``t0, t1, ...``.
 
 As with ``jax.jit``, Python control flow is fixed when ``f`` is traced: an ``if`` on a Value
@@ -29,7 +31,9 @@ from autograd.generated import compile_generated
 from autograd.graph import topological_order
 from autograd.modes import enable_grad, tracing
 from autograd.numerics import div
-from autograd.rule import FLOAT_NAMESPACE, RULE_FUNCTIONS, DivisionToIEEE, contribution_text
+from autograd.rule import FLOAT_NAMESPACE, RULE_FUNCTIONS, DivisionToIEEE
+from autograd.simplify import contribution as contribution_of
+from autograd.simplify import never_minus_zero, substitute
 from autograd.value import Value, as_float
 
 RESERVED = {*RULE_FUNCTIONS, "float", "abs", "inf", "nan", "upstream"}
@@ -73,139 +77,6 @@ def _literal(x: float) -> str:
     return f"(-{text})" if math.copysign(1.0, x) < 0.0 else text
 
 
-def _substitute(text: str, names: dict[str, str]) -> str:
-    tree = ast.parse(text, mode="eval")
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and node.id in names:
-            node.id = names[node.id]
-    return ast.unparse(tree)
-
-
-class _Simplified(ast.NodeTransformer):
-    """The bit-exact simplifications of a contribution ``local * upstream``:
-
-    - an operation on two float constants is done now, by the same IEEE operation the code
-      would do when run (``2.0 - 1.0`` is ``1.0``; a division by zero, or a result that is not
-      finite, is left as written);
-    - a comparison of two number constants is decided, and ``a if test else b`` on a decided
-      test is the branch it takes (``0.0 if 2.0 == 0.0 else ...``);
-    - ``1.0 * upstream`` is ``upstream``: ``1.0 * g`` is ``g`` bit for bit for every float g,
-      -0.0, infinities and nan (its sign and payload) included. Only the gradient variable
-      ``upstream`` is unwrapped: it is always the result of an addition, so never a signalling
-      nan, the one float that ``1.0 * g`` would change (quieting it).
-
-    ``-1.0 * g`` is not rewritten as ``-g``: they differ in the sign of a nan.
-    """
-
-    def __init__(self, upstream: str) -> None:
-        self.upstream = upstream
-
-    def visit_BinOp(self, node: ast.BinOp) -> ast.expr:
-        self.generic_visit(node)
-        left, right = _number(node.left), _number(node.right)
-        if (
-            left is not None
-            and right is not None
-            and type(node.op) in _FOLDED
-            and not (isinstance(node.op, ast.Div) and right == 0.0)
-        ):
-            folded = _FOLDED[type(node.op)](left, right)
-            if math.isfinite(folded):  # an inf or nan is left to be computed, as written
-                return ast.Constant(folded)
-        if isinstance(node.op, ast.Mult):
-            for one, other in ((node.left, node.right), (node.right, node.left)):
-                if _is_one(one) and isinstance(other, ast.Name) and other.id == self.upstream:
-                    return other
-        return node
-
-    def visit_Compare(self, node: ast.Compare) -> ast.expr:
-        self.generic_visit(node)
-        left, right = _number(node.left), _number(node.comparators[0])
-        decided = len(node.ops) == 1 and type(node.ops[0]) in _DECIDED
-        if decided and left is not None and right is not None:
-            return ast.Constant(_DECIDED[type(node.ops[0])](left, right))
-        return node
-
-    def visit_IfExp(self, node: ast.IfExp) -> ast.expr:
-        self.generic_visit(node)
-        if isinstance(node.test, ast.Constant) and isinstance(node.test.value, bool):
-            return node.body if node.test.value else node.orelse
-        return node
-
-
-_FOLDED: dict[type[ast.operator], Callable[[float, float], float]] = {
-    ast.Add: lambda a, b: a + b,
-    ast.Sub: lambda a, b: a - b,
-    ast.Mult: lambda a, b: a * b,
-    ast.Div: lambda a, b: a / b,
-}
-_DECIDED: dict[type[ast.cmpop], Callable[[float, float], bool]] = {
-    ast.Eq: lambda a, b: a == b,
-    ast.NotEq: lambda a, b: a != b,
-    ast.Lt: lambda a, b: a < b,
-    ast.LtE: lambda a, b: a <= b,
-    ast.Gt: lambda a, b: a > b,
-    ast.GtE: lambda a, b: a >= b,
-}
-
-
-def _number(node: ast.expr) -> float | None:
-    """The value of a float constant (``-c`` included), else None. Integer constants are left
-    alone: folding them could make a large integer, or an int where Python would have a float."""
-    if isinstance(node, ast.Constant) and type(node.value) is float:
-        return node.value
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-        inner = _number(node.operand)
-        return None if inner is None else -inner
-    return None
-
-
-def _is_one(node: ast.expr) -> bool:
-    return isinstance(node, ast.Constant) and type(node.value) is float and node.value == 1.0
-
-
-def _never_minus_zero(expression: ast.expr, sums: set[str]) -> bool:
-    """Whether ``expression`` is never -0.0 (so ``0.0 + expression`` is it, bit for bit): a
-    constant other than -0.0, an interior Value's gradient (a sum begun as ``0.0 + c``, which
-    round-to-nearest never makes -0.0, or the seed 1.0), or a choice between such. Never a
-    signalling nan either: each is a constant or the result of an addition."""
-    if isinstance(expression, ast.Constant) and type(expression.value) is float:
-        return math.copysign(1.0, expression.value) > 0.0 or expression.value != 0.0
-    if isinstance(expression, ast.Name):
-        return expression.id in sums
-    if isinstance(expression, ast.IfExp):
-        return _never_minus_zero(expression.body, sums) and _never_minus_zero(
-            expression.orelse, sums
-        )
-    return False
-
-
-def _contribution(text: str, inputs: dict[str, str], signed_zeros: bool = False) -> str:
-    """The rule's ``local * upstream`` for one edge, its names put in, simplified bit-exactly.
-
-    A masked zero (relu's derivative below 0) is 0.0. With ``signed_zeros`` it is what eager
-    adds: ``0.0 * upstream`` (-0.0 for a negative upstream) where the upstream is finite, 0.0
-    where it is inf or nan. The sign matters only to a gradient that may be -0.0 when it is
-    added to, a held one: into any other, ``+ 0.0`` and ``+ -0.0`` give the same bits."""
-    tree = ast.parse(_substitute(contribution_text(text, "upstream"), inputs), mode="eval")
-    if signed_zeros:
-        tree.body = _eager_zeros(tree.body, inputs["upstream"])
-    simplified = _Simplified(inputs["upstream"]).visit(tree)
-    return ast.unparse(ast.fix_missing_locations(simplified))
-
-
-def _eager_zeros(node: ast.expr, upstream: str) -> ast.expr:
-    """``node``'s masked zeros (its 0.0 branches) as eager computes them, see _contribution."""
-    if isinstance(node, ast.IfExp):
-        node.body = _eager_zeros(node.body, upstream)
-        node.orelse = _eager_zeros(node.orelse, upstream)
-        return node
-    if isinstance(node, ast.Constant) and node.value == 0:
-        finite = f"-inf < {upstream} < inf"
-        return ast.parse(f"0.0 * {upstream} if {finite} else 0.0", mode="eval").body
-    return node
-
-
 def generate_source(
     output: Value,
     arguments: Sequence[Value],
@@ -223,7 +94,9 @@ def generate_source(
     parameter of the function, ``d_<name>`` after all the arguments, and adds its contributions
     into it one by one, ``(held + c1) + c2``, as ``backward()`` adds into a ``.grad`` it holds
     (``-0.0``, the identity of addition, stands for eager's None); the held number of one the
-    output does not use is returned as it was.
+    output does not use is returned as it was. An interior Value with one contribution that
+    is another's gradient unchanged (``1.0 * d_t``, as a sum's inputs get) gets no variable of
+    its own: its gradient is named ``d_t`` (the same number, with no copy to make).
     """
     taken: set[str] = set()
     names: dict[Value, str] = {arg: _identifier(arg.label or f"x{i}", taken)
@@ -242,6 +115,12 @@ def generate_source(
 
     receivers = [v for v in (*interior, *arguments) if v in names]
     gradient = {v: f"d_{names[v]}" for v in receivers}
+    edges: dict[Value, int] = {}  # how many contributions each gradient receives
+    for node in interior:
+        for parent in node.parents:
+            if parent in gradient:
+                edges[parent] = edges.get(parent, 0) + 1
+    interior_set = set(interior)
     holding = set(held)
     started = set(held)  # gradients that hold a number already: added into with +=
     sums = {gradient[node] for node in interior}  # begun at 1.0 or 0.0 + c: never -0.0
@@ -251,7 +130,7 @@ def generate_source(
             return f"    {gradient[receiver]} += {contribution}"
         started.add(receiver)
         expression = ast.parse(contribution, mode="eval").body
-        if not _never_minus_zero(expression, sums):
+        if not never_minus_zero(expression, sums):
             expression = ast.BinOp(ast.Constant(0.0), ast.Add(), expression)
         return f"    {gradient[receiver]} = {ast.unparse(expression)}"  # brackets as needed
 
@@ -261,7 +140,7 @@ def generate_source(
         rule = node.rule
         assert rule is not None
         inputs = dict(zip(rule.inputs, (operand(p) for p in node.parents)))
-        lines.append(f"    {names[node]} = {_substitute(rule.value, inputs)}")
+        lines.append(f"    {names[node]} = {substitute(rule.value, inputs)}")
     lines.append("    # backward: d_v is d(output)/dv, each sum begun at 0.0 as eager begins it")
     if output in gradient:
         lines.append(add(output, "1.0") if output in started else f"    {gradient[output]} = 1.0")
@@ -274,7 +153,11 @@ def generate_source(
         inputs["upstream"] = gradient[node]
         for parent, text in zip(node.parents, rule.grads):
             if parent in gradient:  # a masked zero contributes exactly 0, as in eager
-                contribution = _contribution(text, inputs, signed_zeros=parent in holding)
+                contribution = contribution_of(text, inputs, signed_zeros=parent in holding)
+                if edges[parent] == 1 and parent in interior_set and contribution in sums:
+                    gradient[parent] = contribution  # another's gradient, unchanged: no copy
+                    started.add(parent)
+                    continue
                 lines.append(add(parent, contribution))
     grads = ", ".join(gradient[a] if a in started else "0.0" for a in arguments)
     lines.append(f"    return {operand(output)}, ({grads}{',' if len(arguments) == 1 else ''})")
@@ -450,10 +333,12 @@ def compile_function(f: Callable[..., Value | float], backend: str = "python") -
     """Compile ``f`` (a function of scalars returning a Value) to straight-line Python, or C.
 
     ``value, grads = compiled(*numbers)`` returns f's value and its derivative with respect to
-    each argument, bit for bit as the eager engine computes them. ``f`` is traced on its first
-    call; ``compiled.source`` is the generated code. ``backend="c"`` builds the same code as C
-    (``compiled.c_source``) with the C compiler and calls it through ctypes, with the same bits;
-    ``backend="auto"`` is C where a compiler is found, else Python.
+    each argument, bit for bit as the eager engine computes them into Values just made (whose
+    grad starts at 0.0, so a lone -0.0 contribution gives 0.0; an unused argument's is 0.0).
+    ``f`` is traced on its first call; ``compiled.source`` is the generated code. ``backend="c"``
+    builds the same code as C (``compiled.c_source``) with the C compiler and calls it through
+    ctypes, with the same bits; ``backend="auto"`` is C where that works, else Python (see
+    :func:`build_backend`).
 
     Examples:
         >>> c = compile_function(lambda x, y: (x * y).sin())

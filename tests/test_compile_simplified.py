@@ -53,9 +53,14 @@ PROGRAMS: dict[str, tuple[Callable[..., Value], list[str], list[str]]] = {
     # name: (f, lines its source has, texts its source lacks)
     "a sum: local derivative 1.0": (lambda x, y: (x + y) * y, ["d_x = d_t0"], ["1.0 * d_"]),
     "a difference: -1.0 stays": (lambda x, y: (x - y) * y, ["-1.0 * d_t0"], []),
+    "sums of sums: their inputs' gradients are the sum's, not copied": (
+        lambda x, y: ((x + y) + (x - y)) * y,
+        ["d_t2 = 0.0 + y * d_t3", "d_x = d_t2", "d_x += d_t2", "-1.0 * d_t2"],
+        ["d_t0 =", "d_t1 ="],
+    ),
     "a square: its test and 2.0 - 1.0 decided": (
         lambda x, y: x**2 + y,
-        ["2.0 * power(x, 1.0) * d_t0"],
+        ["2.0 * power(x, 1.0) * d_t1"],
         ["2.0 == 0.0", "2.0 - 1.0"],
     ),
     "relu and abs: masked zeros": (
