@@ -14,8 +14,9 @@ layers, each importing only those below it: ``files``, ``collector``, ``numerics
 ``functions``, ``higher``, ``methods`` (which gives Value its op methods), then the features
 ``trace``, ``gradcheck``, ``render``, ``draw``, ``javascript`` (a graph as a JavaScript program,
 for the player), ``player``, ``cgen`` (the compiled program as C), ``cbuild`` (building it,
-cached) and ``compiler``. At the bottom, ``files`` writes a file atomically, for every ``save``,
-and ``collector`` holds :func:`fewer_collections`, for training loops.
+cached), ``simplify`` (the generated code's bit-exact simplifications) and ``compiler``. At the
+bottom, ``files`` writes a file atomically, for every ``save``, and ``collector`` holds
+:func:`fewer_collections`, for training loops.
 """
 
 from typing import TYPE_CHECKING

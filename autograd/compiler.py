@@ -3,7 +3,9 @@
 The trace records the graph of ``f`` on Values. From it, code is generated: one assignment per
 op for the forward pass (the rule's value text, with the inputs' names put in), then one
 ``d_input += local * d_node`` per edge for the backward pass (the rule's local-derivative text),
-in the same order as the eager engine, so the results are bit for bit the eager ones. Names come
+in the same order as the eager engine, each sum begun as eager begins it, so the results are
+bit for bit the eager ones. The text is simplified only where no bit can change
+(:mod:`autograd.simplify`). Names come
 from labels and from ``f``'s parameter names; unlabelled values are ``t0, t1, ...``.
 
 As with ``jax.jit``, Python control flow is fixed when ``f`` is traced: an ``if`` on a Value
@@ -18,6 +20,7 @@ import inspect
 import keyword
 import math
 import re
+import warnings
 from collections.abc import Callable, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -28,11 +31,16 @@ from autograd.generated import compile_generated
 from autograd.graph import topological_order
 from autograd.modes import enable_grad, tracing
 from autograd.numerics import div
-from autograd.rule import FLOAT_NAMESPACE, RULE_FUNCTIONS, DivisionToIEEE, contribution_text
+from autograd.rule import FLOAT_NAMESPACE, RULE_FUNCTIONS, DivisionToIEEE
+from autograd.simplify import contribution as contribution_of
+from autograd.simplify import never_minus_zero, substitute
 from autograd.value import Value, as_float
 
 RESERVED = {*RULE_FUNCTIONS, "float", "abs", "inf", "nan", "upstream"}
 """Names the generated code uses for itself."""
+
+NAMESPACE: dict[str, object] = {**FLOAT_NAMESPACE, "inf": math.inf, "nan": math.nan}
+"""What the generated code's names mean: the rule functions, and the constants inf and nan."""
 
 
 @contextmanager
@@ -60,20 +68,36 @@ def _identifier(text: str, taken: set[str]) -> str:
 
 
 def _literal(x: float) -> str:
-    return repr(x) if math.isfinite(x) else f"float('{x}')"
+    """A constant as generated code writes it: ``repr`` for a finite float (read back exactly),
+    else the namespace's ``inf`` and ``nan`` (names, where ``float('inf')`` would be a call
+    each time), negated for a negative infinity or a nan with its sign bit set."""
+    if math.isfinite(x):
+        return repr(x)
+    text = "inf" if math.isinf(x) else "nan"
+    return f"(-{text})" if math.copysign(1.0, x) < 0.0 else text
 
 
-def _substitute(text: str, names: dict[str, str]) -> str:
-    tree = ast.parse(text, mode="eval")
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and node.id in names:
-            node.id = names[node.id]
-    return ast.unparse(tree)
-
-
-def generate_source(output: Value, arguments: Sequence[Value], name: str = "compiled") -> str:
+def generate_source(
+    output: Value,
+    arguments: Sequence[Value],
+    name: str = "compiled",
+    held: Sequence[Value] = (),
+) -> str:
     """Straight-line Python computing ``output`` and its gradient with respect to each argument
-    from the arguments' numbers. Leaves that are not arguments are constants."""
+    from the arguments' numbers. Leaves that are not arguments are constants.
+
+    The backward pass adds each edge's ``local * upstream`` in the eager engine's order. Each
+    gradient starts as eager's does: an interior Value's at 0.0 (its first contribution ``c``
+    gives ``0.0 + c``, which is ``c`` except that -0.0 becomes 0.0, as in eager), an argument's
+    at 0.0 too (the grad of a Value just made), so an argument the output does not use has
+    gradient 0.0. An argument in ``held`` instead takes its gradient so far as one more
+    parameter of the function, ``d_<name>`` after all the arguments, and adds its contributions
+    into it one by one, ``(held + c1) + c2``, as ``backward()`` adds into a ``.grad`` it holds
+    (``-0.0``, the identity of addition, stands for eager's None); the held number of one the
+    output does not use is returned as it was. An interior Value with one contribution that
+    is another's gradient unchanged (``1.0 * d_t``, as a sum's inputs get) gets no variable of
+    its own: its gradient is named ``d_t`` (the same number, with no copy to make).
+    """
     taken: set[str] = set()
     names: dict[Value, str] = {arg: _identifier(arg.label or f"x{i}", taken)
                                for i, arg in enumerate(arguments)}  # fmt: skip
@@ -89,17 +113,38 @@ def generate_source(output: Value, arguments: Sequence[Value], name: str = "comp
     def operand(value: Value) -> str:
         return names[value] if value in names else _literal(value.data)
 
-    lines = [f"def {name}({', '.join(names[a] for a in arguments)}):", "    # forward"]
+    receivers = [v for v in (*interior, *arguments) if v in names]
+    gradient = {v: f"d_{names[v]}" for v in receivers}
+    edges: dict[Value, int] = {}  # how many contributions each gradient receives
+    for node in interior:
+        for parent in node.parents:
+            if parent in gradient:
+                edges[parent] = edges.get(parent, 0) + 1
+    interior_set = set(interior)
+    holding = set(held)
+    started = set(held)  # gradients that hold a number already: added into with +=
+    sums = {gradient[node] for node in interior}  # begun at 1.0 or 0.0 + c: never -0.0
+
+    def add(receiver: Value, contribution: str) -> str:
+        if receiver in started:
+            return f"    {gradient[receiver]} += {contribution}"
+        started.add(receiver)
+        expression = ast.parse(contribution, mode="eval").body
+        if not never_minus_zero(expression, sums):
+            expression = ast.BinOp(ast.Constant(0.0), ast.Add(), expression)
+        return f"    {gradient[receiver]} = {ast.unparse(expression)}"  # brackets as needed
+
+    signature = [names[a] for a in arguments] + [gradient[h] for h in held]
+    lines = [f"def {name}({', '.join(signature)}):", "    # forward"]
     for node in interior:
         rule = node.rule
         assert rule is not None
         inputs = dict(zip(rule.inputs, (operand(p) for p in node.parents)))
-        lines.append(f"    {names[node]} = {_substitute(rule.value, inputs)}")
-    lines.append("    # backward: d_v is d(output)/dv")
-    receivers = [v for v in (*interior, *arguments) if v in names]
-    gradient = {v: f"d_{names[v]}" for v in receivers}
-    lines.append(f"    {' = '.join(gradient[v] for v in receivers)} = 0.0")
-    lines.append(f"    {gradient[output]} += 1.0" if output in gradient else "    pass")
+        lines.append(f"    {names[node]} = {substitute(rule.value, inputs)}")
+    lines.append("    # backward: d_v is d(output)/dv, each sum begun at 0.0 as eager begins it")
+    if output in gradient:
+        lines.append(add(output, "1.0") if output in started else f"    {gradient[output]} = 1.0")
+        started.add(output)
     for node in reversed(interior):
         rule = node.rule
         assert rule is not None
@@ -108,11 +153,24 @@ def generate_source(output: Value, arguments: Sequence[Value], name: str = "comp
         inputs["upstream"] = gradient[node]
         for parent, text in zip(node.parents, rule.grads):
             if parent in gradient:  # a masked zero contributes exactly 0, as in eager
-                contribution = _substitute(contribution_text(text, "upstream"), inputs)
-                lines.append(f"    {gradient[parent]} += {contribution}")
-    grads = ", ".join(gradient.get(a, "0.0") for a in arguments)
+                contribution = contribution_of(text, inputs, signed_zeros=parent in holding)
+                if edges[parent] == 1 and parent in interior_set and contribution in sums:
+                    gradient[parent] = contribution  # another's gradient, unchanged: no copy
+                    started.add(parent)
+                    continue
+                lines.append(add(parent, contribution))
+    grads = ", ".join(gradient[a] if a in started else "0.0" for a in arguments)
     lines.append(f"    return {operand(output)}, ({grads}{',' if len(arguments) == 1 else ''})")
     return "\n".join(lines) + "\n"
+
+
+def reached(output: Value, candidates: Sequence[Value]) -> list[int]:
+    """The indices of the ``candidates`` that ``output`` depends on (itself included): those
+    whose gradient a backward pass from ``output`` writes."""
+    found = {output}
+    for node in topological_order(output):
+        found.update(node.parents)
+    return [i for i, candidate in enumerate(candidates) if candidate in found]
 
 
 BACKENDS = ("python", "c", "auto")
@@ -132,19 +190,45 @@ def build_backend(
 ) -> tuple[Callable[..., Any], Callable[..., Any], str]:
     """The generated Python ``source`` built for ``backend``: a fast function, the one to call
     where it raises ``ArithmeticError`` (the same one for C, which never raises), and the
-    backend used. ``"auto"`` is C where a compiler is found (or the build is cached), else
-    Python; ``"c"`` without a compiler raises :class:`autograd.cbuild.CompilerNotFoundError`."""
+    backend used. ``"c"`` raises :class:`autograd.cbuild.CompilerNotFoundError` without a
+    compiler and :class:`autograd.cbuild.CBuildError` when the build fails or cannot be cached.
+    ``"auto"`` is C where that works and Python otherwise: silently where no compiler is found
+    (what ``"auto"`` is for), with a :class:`autograd.cbuild.CFallbackWarning` saying why
+    where one is found but the build fails (an unwritable cache folder, say), since that is a
+    fault to fix. A ``CC`` that carries flags raises
+    :class:`autograd.cbuild.CompilerFlagsError` for both."""
     if backend in ("c", "auto"):
-        name = ast.parse(source).body[0].name  # type: ignore[attr-defined]
+        function = ast.parse(source).body[0]
+        assert isinstance(function, ast.FunctionDef)
+        returned = function.body[-1].value  # type: ignore[attr-defined]  # value, (grads)
+        n_results = 1 + len(returned.elts[1].elts)
         try:
-            c_function = cbuild.build(generate_c(source), symbol(name), n_inputs)
+            c_function = cbuild.build(
+                generate_c(source), symbol(function.name), n_inputs, n_results
+            )
         except cbuild.CompilerNotFoundError:
             if backend == "c":
                 raise
+        except cbuild.CompilerFlagsError:
+            raise  # CC asks for flags that would change the numbers: for "auto" too
+        except (cbuild.CBuildError, OSError) as error:
+            if backend == "c":
+                raise
+            warn_fallback(error)
         else:
             return c_function, c_function, "c"
     fast, safe = _build(source)
     return fast, safe, "python"
+
+
+def warn_fallback(error: BaseException) -> None:
+    """Warn that ``backend="auto"`` runs Python because of ``error``."""
+    warnings.warn(
+        f"backend='auto' runs the Python backend (the same numbers, slower): the C build "
+        f"failed: {error}",
+        cbuild.CFallbackWarning,
+        stacklevel=5,  # the caller of a compiled function (of autograd.compile)
+    )
 
 
 class CompiledFunction:
@@ -234,25 +318,37 @@ class CompiledFunction:
 
 def _build(source: str) -> tuple[Callable[..., Any], Callable[..., Any]]:
     """The generated function twice: as written, and with IEEE division (for when the first
-    raises, as ``1 / 0.0`` does). Both sources are in linecache, for tracebacks."""
+    raises, as ``1 / 0.0`` does). The second is built on its first call: most programs never
+    divide by zero, and building it costs as much as the first. Both sources go to linecache,
+    for tracebacks."""
     tree = ast.parse(source)
     function_name = tree.body[0].name  # type: ignore[attr-defined]
-    fast: dict[str, Any] = dict(FLOAT_NAMESPACE)
+    fast: dict[str, Any] = dict(NAMESPACE)
     exec(compile_generated(source, f"compiled {function_name}", "exec"), fast)  # noqa: S102
-    safe_tree = DivisionToIEEE().visit(tree)
-    safe: dict[str, Any] = {**FLOAT_NAMESPACE, "_ieee_div": div}
-    exec(compile_generated(safe_tree, f"compiled {function_name}, IEEE", "exec"), safe)  # noqa: S102
-    return fast[function_name], safe[function_name]
+    built: list[Callable[..., Any]] = []
+
+    def safe(*numbers: float) -> Any:
+        if not built:
+            safe_tree = DivisionToIEEE().visit(ast.parse(source))
+            namespace: dict[str, Any] = {**NAMESPACE, "_ieee_div": div}
+            code = compile_generated(safe_tree, f"compiled {function_name}, IEEE", "exec")
+            exec(code, namespace)  # noqa: S102
+            built.append(namespace[function_name])
+        return built[0](*numbers)
+
+    return fast[function_name], safe
 
 
 def compile_function(f: Callable[..., Value | float], backend: str = "python") -> CompiledFunction:
     """Compile ``f`` (a function of scalars returning a Value) to straight-line Python, or C.
 
     ``value, grads = compiled(*numbers)`` returns f's value and its derivative with respect to
-    each argument, bit for bit as the eager engine computes them. ``f`` is traced on its first
-    call; ``compiled.source`` is the generated code. ``backend="c"`` builds the same code as C
-    (``compiled.c_source``) with the C compiler and calls it (:func:`autograd.cbuild.caller`),
-    with the same bits; ``backend="auto"`` is C where a compiler is found, else Python.
+    each argument, bit for bit as the eager engine computes them into Values just made (whose
+    grad starts at 0.0, so a lone -0.0 contribution gives 0.0; an unused argument's is 0.0).
+    ``f`` is traced on its first call; ``compiled.source`` is the generated code. ``backend="c"``
+    builds the same code as C (``compiled.c_source``) with the C compiler and calls it
+    (:func:`autograd.cbuild.caller`), with the same bits; ``backend="auto"`` is C where that
+    works, else Python (see :func:`build_backend`).
 
     Examples:
         >>> c = compile_function(lambda x, y: (x * y).sin())

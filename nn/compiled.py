@@ -12,15 +12,33 @@ import ctypes
 from array import array
 from collections.abc import Callable, Sequence
 from itertools import chain
-from typing import Any
+from typing import Any, NamedTuple
 
 from autograd import Value, cbuild
-from autograd.compiler import _tracing, build_backend, check_backend, generate_source
+from autograd.compiler import (
+    _tracing,
+    build_backend,
+    check_backend,
+    generate_source,
+    reached,
+    warn_fallback,
+)
 from autograd.value import as_float
 from nn.module import Module
 
 LossFunction = Callable[[Value | list[Value], float], Value]
 Compiled = Callable[..., tuple[float, tuple[float, ...]]]
+
+
+class _Trace(NamedTuple):
+    """One target's compiled sample loss: the function of (parameters, x, held gradients), the
+    one to call where it raises ArithmeticError, its source, and the indices of the parameters
+    its loss depends on (the others keep their ``.grad`` as it was, as with ``backward()``)."""
+
+    fast: Compiled
+    safe: Compiled
+    source: str
+    reached: list[int]
 
 
 class CompiledLoss:
@@ -34,32 +52,42 @@ class CompiledLoss:
         self.backend = ""
         """The backend of the last trace: "python" or "c" ("auto" resolved)."""
         self.parameters = model.parameters()
-        self._compiled: dict[tuple[int, str], tuple[Compiled, Compiled, str]] = {}
+        self._compiled: dict[tuple[int, str], _Trace] = {}
 
-    def _trace(self, x: Sequence[float], target: float) -> tuple[Compiled, Compiled, str]:
+    def _trace(self, x: Sequence[float], target: float) -> _Trace:
         inputs = [Value(xi, label=f"x{i}") for i, xi in enumerate(x)]
         with _tracing():
             out = self.loss_fn(self.model(inputs), target)  # type: ignore[operator]
         if not isinstance(out, Value):
             raise TypeError(f"compile_loss: loss_fn must return a Value, got {type(out).__name__}")
-        source = generate_source(out, [*self.parameters, *inputs], "sample_loss")
-        arguments = len(self.parameters) + len(inputs)
+        parameters = self.parameters
+        source = generate_source(out, [*parameters, *inputs], "sample_loss", held=parameters)
+        arguments = 2 * len(parameters) + len(inputs)
         fast, safe, self.backend = build_backend(source, arguments, self.requested_backend)
-        return fast, safe, source
+        return _Trace(fast, safe, source, reached(out, parameters))
 
-    def _get(self, x: Sequence[float], target: float) -> tuple[Compiled, Compiled, str]:
+    def _get(self, x: Sequence[float], target: float) -> _Trace:
         key = (len(x), _target_key(target))
         if key not in self._compiled:
             self._compiled[key] = self._trace(x, target)
         return self._compiled[key]
 
+    def _held(self) -> list[float]:
+        """The parameters' grads as the generated code takes them: None (no gradient yet) as
+        -0.0, the identity of addition, so that the first contribution becomes the grad."""
+        return [-0.0 if p.grad is None else p.grad for p in self.parameters]
+
     def __call__(self, x: Sequence[float], target: float) -> float:
+        """The loss of the sample ``x``; its gradient is added into each ``.grad`` as
+        ``loss.backward()`` adds it, contribution by contribution in the same order, so with
+        the same bits (a parameter used twice in the loss gets ``(held + c1) + c2``)."""
         numbers = [as_float(xi) for xi in x]
-        fast, safe, _ = self._get(numbers, target)
-        loss, grads = _run(fast, safe, [p.data for p in self.parameters] + numbers)
-        for parameter, gradient in zip(self.parameters, grads):
-            held = parameter.grad  # None: no gradient since zero_grad, so this one starts it
-            parameter.grad = gradient if held is None else held + gradient
+        trace = self._get(numbers, target)
+        parameters = self.parameters
+        arguments = [p.data for p in parameters] + numbers + self._held()
+        loss, grads = _run(trace.fast, trace.safe, arguments)
+        for i in trace.reached:
+            parameters[i].grad = grads[i]
         return loss
 
     def batch(self, xs: Sequence[Sequence[float]], targets: Sequence[float]) -> float:
@@ -74,44 +102,62 @@ class CompiledLoss:
         if not rows:
             return 0.0
         keys = [_target_key(label) for label in labels]
-        traced: dict[str, tuple[Compiled, Compiled]] = {}
+        traced: dict[str, _Trace] = {}
         for label, key in zip(labels, keys):
             if key not in traced:
-                traced[key] = self._get(rows[0], label)[:2]
-        addresses = [getattr(fast, "address", None) for fast, _ in traced.values()]
-        if None not in addresses:
+                traced[key] = self._get(rows[0], label)
+        addresses = [getattr(trace.fast, "address", None) for trace in traced.values()]
+        driver = self._driver() if None not in addresses else None
+        if driver is not None:
             index = {key: i for i, key in enumerate(traced)}
             which = [index[key] for key in keys]
-            total, sums = self._batch_in_c(rows, addresses, which)  # type: ignore[arg-type]
+            total, sums = self._batch_in_c(driver, rows, addresses, which)  # type: ignore[arg-type]
         else:
             total, sums = self._batch_in_python(rows, [traced[key] for key in keys])
-        for parameter, gradient in zip(self.parameters, sums):
-            parameter.grad = gradient
+        reached_by_any = sorted({i for trace in traced.values() for i in trace.reached})
+        for i in reached_by_any:
+            self.parameters[i].grad = sums[i]
         return total
 
+    def _driver(self) -> Callable[..., None] | None:
+        """The C loop over the samples; under ``backend="auto"``, None (the loop in Python, with
+        a warning) where it cannot be built."""
+        try:
+            return cbuild.batch_driver()
+        except (cbuild.CompilerNotFoundError, cbuild.CBuildError, OSError) as error:
+            if self.requested_backend != "auto":
+                raise
+            warn_fallback(error)
+            return None
+
     def _batch_in_python(
-        self, rows: list[list[float]], functions: list[tuple[Compiled, Compiled]]
+        self, rows: list[list[float]], traces: list[_Trace]
     ) -> tuple[float, list[float]]:
         data = [p.data for p in self.parameters]
-        held: list[float | None] = [p.grad for p in self.parameters]
+        held = self._held()
+        n_parameters = len(held)
         total = 0.0
-        for row, (fast, safe) in zip(rows, functions):
-            loss, grads = _run(fast, safe, data + row)
+        for row, trace in zip(rows, traces):
+            loss, grads = _run(trace.fast, trace.safe, data + row + held)
             total += loss
-            held = [g if h is None else h + g for h, g in zip(held, grads)]
-        return total, held  # type: ignore[return-value]  # every grad set by the first sample
+            held = list(grads[:n_parameters])
+        return total, held
 
     def _batch_in_c(
-        self, rows: list[list[float]], addresses: list[int], which: list[int]
+        self,
+        driver: Callable[..., None],
+        rows: list[list[float]],
+        addresses: list[int],
+        which: list[int],
     ) -> tuple[float, list[float]]:
         """The C loop over the samples: sample s runs the function at addresses[which[s]]."""
         parameters = self.parameters
         n_parameters, n_x, n_samples = len(parameters), len(rows[0]), len(rows)
         total = ctypes.c_double(0.0)
-        sums = array("d", [-0.0 if p.grad is None else p.grad for p in parameters])
+        sums = array("d", self._held())
         inputs = array("d", [p.data for p in parameters])
-        inputs.extend([0.0] * n_x)
-        cbuild.batch_driver()(
+        inputs.extend([0.0] * (n_x + n_parameters))  # x and the held gradients: the driver's
+        driver(
             ctypes.c_long(n_samples),
             ctypes.c_long(n_parameters),
             ctypes.c_long(n_x),
@@ -127,7 +173,7 @@ class CompiledLoss:
 
     def source(self, x: Sequence[float], target: float) -> str:
         """The generated code for samples of this size and this target."""
-        return self._get([as_float(xi) for xi in x], target)[2]
+        return self._get([as_float(xi) for xi in x], target).source
 
 
 def _pointer(numbers: array[Any], kind: type[Any]) -> Any:

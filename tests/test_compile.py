@@ -71,8 +71,9 @@ def test_source_reads_like_the_documents_backprop() -> None:
     expected_lines = [
         "z5 = w35_y3 + w45_y4",
         "y5 = sigmoid(z5)",
-        "d_w35 += y3 * d_w35_y3",
-        "d_z5 += y5 * (1.0 - y5) * d_y5",
+        "d_z5 = 0.0 + y5 * (1.0 - y5) * d_y5_ya",  # each sum begins at 0.0, as eager's
+        "d_w35 = 0.0 + y3 * d_z5",  # d(w35*y3) is d(z5) unchanged: not copied
+        "d_y3 = 0.0 + w35 * d_z5",
         "return E, (d_w13, d_w23, d_w14, d_w24, d_w35, d_w45)",
     ]
     for line in expected_lines:

@@ -85,7 +85,7 @@ def test_the_documents_network_in_c() -> None:
     source = compiled.c_source
     assert "inputs: [0] w13, [1] w23, [2] w14, [3] w24, [4] w35, [5] w45" in source
     assert "const double y5 = cr_sigmoid(z5);" in source
-    assert "d_z5 += (y5 * (1.0 - y5)) * d_y5;" in source
+    assert "const double d_z5 = 0.0 + ((y5 * (1.0 - y5)) * d_y5_ya);" in source
 
 
 @needs_compiler

@@ -17,7 +17,8 @@ PACKAGES = ("autograd", "nn")
 LAYERS = [
     "files", "collector", "numerics", "generated", "rule", "ops", "modes", "pickling", "value",
     "record", "graph", "functions", "higher", "methods", "trace", "gradcheck", "render", "draw",
-    "javascript", "player", "cgen", "cbuild", "compiler",
+    "javascript", "player", "cgen", "cbuild", "simplify",
+    "compiler",
 ]  # fmt: skip
 """autograd's modules, bottom to top, as its package docstring lists them."""
 

@@ -346,7 +346,8 @@ def test_compiled_code_names_its_variables_after_the_parameters() -> None:
     source = sample_loss.source([0.5, -1.0], 1.0)
     signature = source.splitlines()[0]
     names = [name.replace(".", "_") for name, _ in model.named_parameters()]
-    assert signature == f"def sample_loss({', '.join([*names, 'x0', 'x1'])}):"
+    held = [f"d_{name}" for name in names]  # each parameter's .grad so far, added into
+    assert signature == f"def sample_loss({', '.join([*names, 'x0', 'x1', *held])}):"
     assert "layers_0_neurons_3_w_0" in names
     assert "    return mse_loss, (" in source
 
