@@ -216,6 +216,26 @@ def test_every_test_the_differences_table_names_exists() -> None:
         assert f"def {test}(" in (root / "tests" / current).read_text(encoding="utf-8"), test
 
 
+def test_a_minus_zero_gradient_through_an_interior_value_arrives_as_plus_zero() -> None:
+    """d(x*y)/dx at y = -0.0 is -0.0, and so is d/da through x = a * 1.0. The pass starts an
+    interior Value's grad at 0.0 and adds into it, so x.grad is 0.0 + (-0.0) = +0.0, and a
+    receives +0.0 * 1.0 = +0.0, even with a.grad None; torch stores each first gradient as it
+    is: -0.0 in both."""
+    a = Value(2.0)
+    a.grad = None  # as zero_grad() leaves it
+    x = a * 1.0
+    (x * Value(-0.0)).backward()
+    t = torch.tensor(2.0, dtype=torch.float64, requires_grad=True)
+    u = t * 1.0
+    u.retain_grad()
+    (u * torch.tensor(-0.0, dtype=torch.float64)).backward()
+    assert math.copysign(1.0, u.grad.item()) == -1.0  # torch: -0.0
+    assert math.copysign(1.0, t.grad.item()) == -1.0
+    assert math.copysign(1.0, x.grad) == 1.0  # chainrule: +0.0, the difference
+    assert math.copysign(1.0, a.grad) == 1.0
+    assert a.grad == t.grad.item() == 0.0  # the same number; only the sign of zero differs
+
+
 def test_a_minus_zero_gradient_on_a_fresh_value_is_stored_as_plus_zero() -> None:
     """d(x*y)/dx at y = -0.0 is -0.0. A fresh Value's grad is 0.0, and 0.0 + (-0.0) is +0.0;
     torch stores a first gradient as it is. After zero_grad() (grad None) chainrule does too."""
