@@ -73,9 +73,13 @@ def kernel_packages(lock: dict[str, Any]) -> list[str]:
     found: set[str] = set()
     pending = list(KERNEL_NEEDS)
     while pending:
-        name = by_normal_name.get(_normal(pending.pop()))
+        wanted = pending.pop()
+        name = by_normal_name.get(_normal(wanted))
         if name is None:
-            raise LiteBuildError(f"Pyodide's lock file names no package {name!r}")
+            raise LiteBuildError(
+                f"Pyodide's lock file names no package {wanted!r}, which the JupyterLite "
+                f"kernel needs ({', '.join(KERNEL_NEEDS)} and their requirements)"
+            )
         if name not in found:
             found.add(name)
             pending.extend(lock["packages"][name]["depends"])
@@ -204,12 +208,53 @@ def _joined_outputs(notebook: Path) -> str:
 
 
 def _source_date_epoch() -> str:
-    """The time of the checkout's last commit (the notebooks' "last modified" in JupyterLite),
+    """``SOURCE_DATE_EPOCH`` if the environment sets it (the reproducible-builds convention),
+    else the time of the checkout's last commit (the notebooks' "last modified" in JupyterLite),
     so that two builds of one commit are the same bytes; a fixed time outside a git checkout."""
+    given = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if given:
+        if not given.isdigit():
+            raise LiteBuildError(
+                f"SOURCE_DATE_EPOCH must be a whole number of seconds since 1970, not {given!r}"
+            )
+        return given
     command = ["git", "log", "-1", "--format=%ct"]
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)  # noqa: S603
     stamp = result.stdout.strip()
     return stamp if result.returncode == 0 and stamp.isdigit() else "1767225600"  # 2026-01-01
+
+
+def sort_listings(api: Path) -> None:
+    """Put every contents listing (``all.json``) below ``api`` in name order. JupyterLite lists
+    a folder in the order the file system returns its entries, which differs from one file
+    system (and one machine) to another, so that two builds of one commit would differ."""
+    for listing in sorted(api.rglob("all.json")):
+        document = json.loads(listing.read_text(encoding="utf-8"))
+        if isinstance(document.get("content"), list):
+            document["content"].sort(key=lambda entry: entry["name"])
+            text = json.dumps(document, sort_keys=True, indent=2)  # JupyterLite's own format
+            listing.write_text(text, encoding="utf-8")
+
+
+def replace_folder(output: Path, staged: Path) -> None:
+    """Put a copy of ``staged`` at ``output``, replacing what was there. The copy is made beside
+    ``output`` first, so a failure while copying (a full disk) leaves the old ``output`` whole
+    and no partial copy; the old folder is moved aside, not deleted, until the new one is in
+    place."""
+    incoming = output.with_name(f"{output.name}.incoming")
+    retired = output.with_name(f"{output.name}.old")
+    for leftover in (incoming, retired):
+        if leftover.exists():
+            shutil.rmtree(leftover)
+    try:
+        shutil.copytree(staged, incoming)
+    except BaseException:
+        shutil.rmtree(incoming, ignore_errors=True)
+        raise
+    if output.exists():
+        output.rename(retired)
+    incoming.rename(output)
+    shutil.rmtree(retired, ignore_errors=True)
 
 
 def build(output: Path, chainrule_wheels: list[Path], cache: Path) -> None:
@@ -236,14 +281,8 @@ def build(output: Path, chainrule_wheels: list[Path], cache: Path) -> None:
             raise LiteBuildError(
                 f"jupyter lite build failed: {result.stdout[-1500:]}{result.stderr[-1500:]}"
             )
-        # Replaced whole or not at all: the new site is copied beside the old one first.
-        incoming = output.with_name(f"{output.name}.incoming")
-        if incoming.exists():
-            shutil.rmtree(incoming)
-        shutil.copytree(staged, incoming)
-        if output.exists():
-            shutil.rmtree(output)
-        incoming.rename(output)
+        sort_listings(staged / "api" / "contents")
+        replace_folder(output, staged)
 
 
 def main() -> None:

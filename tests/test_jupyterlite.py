@@ -297,15 +297,87 @@ def test_a_drawing_in_the_cell_that_imports_chainrule_waits_for_graphviz(
         context.close()
 
 
-def test_a_lite_site_that_cannot_be_built_leaves_a_page_that_says_why(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def lite_site() -> Any:
+    """docs/lite_site.py as a module."""
     spec = importlib.util.spec_from_file_location("lite_site", ROOT / "docs" / "lite_site.py")
     assert spec is not None
     assert spec.loader is not None
-    lite_site = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(lite_site)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
+
+def test_the_contents_listing_names_the_notebooks_in_name_order(site: Path) -> None:
+    # JupyterLite lists them in the file system's order, which differs between machines.
+    listing = json.loads((site / "lite" / "api" / "contents" / "all.json").read_text("utf-8"))
+    names = [entry["name"] for entry in listing["content"]]
+    assert names == sorted(path.name for path in (ROOT / "notebooks").glob("*.ipynb"))
+
+
+def test_listings_are_sorted_by_name_whatever_order_they_came_in(
+    lite_site: Any, tmp_path: Path
+) -> None:
+    entries = [{"name": name, "size": len(name)} for name in ("b.ipynb", "c.ipynb", "a.ipynb")]
+    listings = []
+    for order in (entries, entries[::-1]):
+        api = tmp_path / str(len(listings))
+        api.mkdir()
+        (api / "all.json").write_text(json.dumps({"content": order, "name": ""}), "utf-8")
+        lite_site.sort_listings(api)
+        listings.append((api / "all.json").read_bytes())
+    assert listings[0] == listings[1]
+    assert [entry["name"] for entry in json.loads(listings[0])["content"]] == [
+        "a.ipynb",
+        "b.ipynb",
+        "c.ipynb",
+    ]
+
+
+def test_a_lock_without_a_package_the_kernel_needs_names_that_package(lite_site: Any) -> None:
+    lock = {"packages": {"micropip": {"depends": []}, "ipython": {"depends": []}}}
+    with pytest.raises(lite_site.LiteBuildError, match="names no package 'jedi'"):
+        lite_site.kernel_packages(lock)
+
+
+def test_source_date_epoch_from_the_environment_is_kept(
+    lite_site: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "315532800")  # 1980-01-01, as Nix sets it
+    assert lite_site._source_date_epoch() == "315532800"
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
+    with pytest.raises(lite_site.LiteBuildError, match="not 'yesterday'"):
+        lite_site._source_date_epoch()
+
+
+def test_a_copy_that_fails_midway_leaves_the_old_site_whole_and_no_partial_copy(
+    lite_site: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    output, staged = tmp_path / "site" / "lite", tmp_path / "staged"
+    output.mkdir(parents=True)
+    (output / "index.html").write_text("the old site", encoding="utf-8")
+    staged.mkdir()
+    (staged / "index.html").write_text("the new site", encoding="utf-8")
+    copy = lite_site.shutil.copytree
+
+    def disk_full(source: Path, target: Path) -> None:
+        copy(source, target)  # some files written, then the disk is full
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(lite_site.shutil, "copytree", disk_full)
+    with pytest.raises(OSError, match="No space left"):
+        lite_site.replace_folder(output, staged)
+    assert sorted(path.name for path in output.parent.iterdir()) == ["lite"]
+    assert (output / "index.html").read_text(encoding="utf-8") == "the old site"
+    monkeypatch.setattr(lite_site.shutil, "copytree", copy)
+    lite_site.replace_folder(output, staged)
+    assert sorted(path.name for path in output.parent.iterdir()) == ["lite"]
+    assert (output / "index.html").read_text(encoding="utf-8") == "the new site"
+
+
+def test_a_lite_site_that_cannot_be_built_leaves_a_page_that_says_why(
+    lite_site: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def offline(*args: object) -> None:
         raise lite_site.LiteBuildError("could not download the wheels <ipython==9.12.0>")
 
