@@ -22,10 +22,10 @@ runs in a worker the site does not script) sets the environment variable ``CHAIN
 to the URL of ``@viz-js/viz``'s ``dist/viz-global.js`` instead. When this module is imported
 there, chainrule fetches that script (synchronously, as a worker may; an answer other than
 HTTP 200 is a :class:`RenderError` naming the status, never run), runs it and starts Graphviz;
-the function is defined as soon as Graphviz has started, which happens between two cells. A
-drawing asked for in the very cell that imported chainrule waits for it where the browser lets
-Python wait (JavaScript promise integration), and otherwise raises :class:`RenderError` asking
-to run the cell again.
+Graphviz is compiled synchronously once the importing cell has run, so the function is defined
+before the next cell runs (in any browser). A drawing asked for in the very cell that imported
+chainrule waits for it where the browser lets Python wait (JavaScript promise integration), and
+otherwise raises :class:`RenderError` asking to run the cell again.
 """
 
 from __future__ import annotations
@@ -45,8 +45,25 @@ JAVASCRIPT_RENDERER = "chainruleRenderDot"
 VIZ_URL_VARIABLE = "CHAINRULE_VIZ_URL"
 """In Pyodide, the environment variable naming a ``viz-global.js`` to define the renderer with."""
 
+# Viz compiles Graphviz's WebAssembly with WebAssembly.instantiate, on another thread: that
+# finishes at some later task, often after the next cell has started (in a browser that cannot
+# make Python wait, the next cell's drawing then fails). While Viz starts, instantiate compiles
+# synchronously instead (a worker may), so that Graphviz is ready in promise callbacks alone,
+# which all run before the next task, and so before the next cell.
 _DEFINE_RENDERER = f"""(async () => {{
-  const viz = await Viz.instance();
+  const instantiate = WebAssembly.instantiate;
+  WebAssembly.instantiate = async (binary, imports) => {{
+    const compiled = binary instanceof WebAssembly.Module;
+    const module = compiled ? binary : new WebAssembly.Module(binary);
+    const instance = new WebAssembly.Instance(module, imports);
+    return compiled ? instance : {{module, instance}};
+  }};
+  let viz;
+  try {{
+    viz = await Viz.instance();
+  }} finally {{
+    WebAssembly.instantiate = instantiate;
+  }}
   globalThis.{JAVASCRIPT_RENDERER} = (dot, format) => viz.renderString(dot, {{format}});
 }})()"""
 _starting: Any = None  # the promise that defines the renderer from CHAINRULE_VIZ_URL's script

@@ -297,6 +297,52 @@ def test_a_drawing_in_the_cell_that_imports_chainrule_waits_for_graphviz(
         context.close()
 
 
+def test_without_a_wait_graphviz_is_ready_for_the_cell_after_the_import(
+    browser: Any, served: str
+) -> None:
+    # As in a browser without JavaScript promise integration (no cell can wait for a promise):
+    # Graphviz must be ready at the first task after the importing cell, before any next cell.
+    # Compiled on another thread, it was not: the second cell's drawing failed 5 times in 12.
+    first = (
+        "import pyodide.ffi\n"
+        "pyodide.ffi.can_run_sync = lambda: False\n"
+        "from pyodide.code import run_js\n"
+        "from autograd import Value, draw\n"
+        "run_js('setTimeout(() => { globalThis.readyAtNextTask ='\n"
+        "       ' typeof globalThis.chainruleRenderDot === \"function\"; }, 0)')\n"
+        "x = Value(3.0, label='x')"
+    )
+    second = (
+        "import js\n"
+        "print('defined at the next task:', js.readyAtNextTask)\n"
+        "y = x * x\n"
+        "y.backward()\n"
+        "draw(y)"
+    )
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
+    blocked: list[str] = []
+    only_local_requests(context, served, blocked)
+    try:
+        page = context.new_page()
+        page.set_default_timeout(RUN_SECONDS * 1000)
+        cells = "&".join(f"code={quote(code)}" for code in (first, second))
+        page.goto(f"{served}lite/repl/index.html?kernel=python&{cells}")
+        drawing = page.locator(".jp-CodeConsole .jp-OutputArea-output[data-mime-type^='image/']")
+        errors = page.locator(
+            ".jp-CodeConsole .jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']"
+        )
+        drawing.or_(errors).first.wait_for()
+        assert errors.all_inner_texts() == []
+        printed = page.locator(
+            ".jp-CodeConsole .jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stdout']"
+        ).all_inner_texts()
+        assert printed == ["defined at the next task: True\n"], printed
+        assert ["x", "data 3", "grad 6"] in _boxes(drawing.first)  # dy/dx = 2x at x = 3
+        assert blocked == []
+    finally:
+        context.close()
+
+
 @pytest.fixture
 def lite_site() -> Any:
     """docs/lite_site.py as a module."""
