@@ -29,6 +29,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -87,8 +88,14 @@ def kernel_packages(lock: dict[str, Any]) -> list[str]:
 
 
 def download_wheels(pins: dict[str, str], cache: Path) -> dict[str, Path]:
-    """Each ``name==version`` of ``pins`` as a pure-Python wheel from PyPI, in ``cache``."""
+    """Each ``name==version`` of ``pins`` as a pure-Python wheel from PyPI, in ``cache``. A
+    cached file that is not a whole wheel (a download cut short) is downloaded again: the lock
+    would name it by its own SHA-256 and the kernel would fail only in the reader's browser."""
     cache.mkdir(parents=True, exist_ok=True)
+    for name, version in pins.items():
+        cached = _cached(cache, name, version)
+        if cached is not None and not _whole(cached):
+            cached.unlink()
     wanted = sorted(f"{name}=={version}" for name, version in pins.items())
     missing = [pin for pin in wanted if _cached(cache, *pin.split("==")) is None]
     if missing:
@@ -108,8 +115,21 @@ def download_wheels(pins: dict[str, str], cache: Path) -> dict[str, Path]:
         wheel = _cached(cache, name, version)
         if wheel is None:
             raise LiteBuildError(f"pip downloaded no wheel of {name}=={version} into {cache}")
+        if not _whole(wheel):
+            raise LiteBuildError(
+                f"{wheel} is not a whole wheel (a zip whose every file reads back)"
+            )
         wheels[name] = wheel
     return wheels
+
+
+def _whole(wheel: Path) -> bool:
+    """Whether ``wheel`` is a zip file whose every member reads back with its CRC."""
+    try:
+        with zipfile.ZipFile(wheel) as archive:
+            return archive.testzip() is None
+    except (zipfile.BadZipFile, OSError, EOFError):
+        return False
 
 
 def _cached(cache: Path, name: str, version: str) -> Path | None:

@@ -12,11 +12,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import importlib.util
+import io
 import json
 import re
+import subprocess
 import sys
 import time
 import xml.etree.ElementTree as ET
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -378,6 +381,27 @@ def test_listings_are_sorted_by_name_whatever_order_they_came_in(
         "b.ipynb",
         "c.ipynb",
     ]
+
+
+def test_a_cached_wheel_cut_short_is_downloaded_again(
+    lite_site: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    name = "comm-0.2.3-py3-none-any.whl"
+    whole = io.BytesIO()
+    with zipfile.ZipFile(whole, "w") as archive:
+        archive.writestr("comm/__init__.py", "# " + "the module's text " * 200)
+    (tmp_path / name).write_bytes(whole.getvalue()[:300])  # an interrupted download
+    downloads: list[list[str]] = []
+
+    def pip(command: list[str], **options: object) -> subprocess.CompletedProcess[str]:
+        downloads.append(command[command.index("--dest") + 2 :])
+        (tmp_path / name).write_bytes(whole.getvalue())
+        return subprocess.CompletedProcess(command, 0, "", "")
+
+    monkeypatch.setattr(lite_site.subprocess, "run", pip)
+    wheels = lite_site.download_wheels({"comm": "0.2.3"}, tmp_path)
+    assert downloads == [["comm==0.2.3"]]
+    assert wheels["comm"].read_bytes() == whole.getvalue()
 
 
 def test_a_lock_without_a_package_the_kernel_needs_names_that_package(lite_site: Any) -> None:
