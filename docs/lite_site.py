@@ -54,6 +54,24 @@ SETTINGS = {
 }
 """Settings the site starts with (``overrides.json``)."""
 
+KERNEL_EXTENSION = Path(
+    sys.prefix, "share", "jupyter", "labextensions", *KERNEL_PLUGIN.split(":")[0].split("/")
+)
+"""The Pyodide kernel's JupyterLab extension, as jupyterlite-pyodide-kernel installs it."""
+
+
+def build_config() -> dict[str, Any]:
+    """``jupyter_lite_config.json``: the site's extensions are the Pyodide kernel's alone. By
+    default JupyterLite copies every extension and language pack installed beside the Python
+    that builds it, so the site would change with whatever else that environment holds."""
+    return {
+        "LiteBuildConfig": {
+            "ignore_sys_prefix": ["federated_extensions", "translation"],
+            "federated_extensions": [str(KERNEL_EXTENSION)],
+        }
+    }
+
+
 # Where the kernel's worker script lies below the site, and so the way from it to the site's
 # top: the worker resolves CHAINRULE_VIZ_URL against its own address.
 WORKER_TO_SITE = "../../../.."
@@ -284,6 +302,13 @@ def build(output: Path, chainrule_wheels: list[Path], cache: Path) -> None:
         pyodide_folder(lite / "static" / "pyodide", chainrule_wheels, cache)
         (lite / "jupyter-lite.json").write_text(json.dumps(lite_config(), indent=1) + "\n")
         (lite / "overrides.json").write_text(json.dumps(SETTINGS, indent=1) + "\n")
+        if not (KERNEL_EXTENSION / "package.json").is_file():
+            raise LiteBuildError(
+                f"the Pyodide kernel's extension is not in {KERNEL_EXTENSION}: install the docs "
+                "tools (pip install -e '.[docs]')"
+            )
+        config = json.dumps(build_config(), indent=1) + "\n"
+        (lite / "jupyter_lite_config.json").write_text(config, encoding="utf-8")
         contents = lite / "contents"
         contents.mkdir()
         for notebook in NOTEBOOKS:

@@ -90,6 +90,22 @@ def test_the_lock_names_every_shipped_wheel_by_its_own_sha256(site: Path) -> Non
     assert "chainrule" in kernel["loadPyodideOptions"]["packages"]
 
 
+def test_the_sites_only_extension_is_the_pyodide_kernels(site: Path) -> None:
+    # Not every JupyterLab extension of the environment that built it (here nbconvert's
+    # jupyterlab_pygments and the notebook package's were copied in): the site would differ
+    # with whatever else is installed.
+    config = json.loads((site / "lite" / "jupyter-lite.json").read_text(encoding="utf-8"))
+    names = [
+        extension["name"] for extension in config["jupyter-config-data"]["federated_extensions"]
+    ]
+    assert names == ["@jupyterlite/pyodide-kernel-extension"]
+    extensions = site / "lite" / "extensions"
+    folders = [
+        str(path.parent.relative_to(extensions)) for path in extensions.rglob("package.json")
+    ]
+    assert folders == ["@jupyterlite/pyodide-kernel-extension"]
+
+
 def test_two_builds_of_the_lite_site_are_the_same_bytes(site: Path, tmp_path: Path) -> None:
     again = build_site(tmp_path / "again")
 
