@@ -20,11 +20,12 @@ synchronous JavaScript function that returns the SVG text of the DOT ``dot`` for
 A host that cannot define that function before Python runs (a JupyterLite kernel, whose Python
 runs in a worker the site does not script) sets the environment variable ``CHAINRULE_VIZ_URL``
 to the URL of ``@viz-js/viz``'s ``dist/viz-global.js`` instead. When this module is imported
-there, chainrule fetches that script (synchronously, as a worker may), runs it and starts
-Graphviz; the function is defined as soon as Graphviz has started, which happens between two
-cells. A drawing asked for in the very cell that imported chainrule waits for it where the
-browser lets Python wait (JavaScript promise integration), and otherwise raises
-:class:`RenderError` asking to run the cell again.
+there, chainrule fetches that script (synchronously, as a worker may; an answer other than
+HTTP 200 is a :class:`RenderError` naming the status, never run), runs it and starts Graphviz;
+Graphviz is compiled synchronously once the importing cell has run, so the function is defined
+before the next cell runs (in any browser). A drawing asked for in the very cell that imported
+chainrule waits for it where the browser lets Python wait (JavaScript promise integration), and
+otherwise raises :class:`RenderError` asking to run the cell again.
 """
 
 from __future__ import annotations
@@ -44,8 +45,25 @@ JAVASCRIPT_RENDERER = "chainruleRenderDot"
 VIZ_URL_VARIABLE = "CHAINRULE_VIZ_URL"
 """In Pyodide, the environment variable naming a ``viz-global.js`` to define the renderer with."""
 
+# Viz compiles Graphviz's WebAssembly with WebAssembly.instantiate, on another thread: that
+# finishes at some later task, often after the next cell has started (in a browser that cannot
+# make Python wait, the next cell's drawing then fails). While Viz starts, instantiate compiles
+# synchronously instead (a worker may), so that Graphviz is ready in promise callbacks alone,
+# which all run before the next task, and so before the next cell.
 _DEFINE_RENDERER = f"""(async () => {{
-  const viz = await Viz.instance();
+  const instantiate = WebAssembly.instantiate;
+  WebAssembly.instantiate = async (binary, imports) => {{
+    const compiled = binary instanceof WebAssembly.Module;
+    const module = compiled ? binary : new WebAssembly.Module(binary);
+    const instance = new WebAssembly.Instance(module, imports);
+    return compiled ? instance : {{module, instance}};
+  }};
+  let viz;
+  try {{
+    viz = await Viz.instance();
+  }} finally {{
+    WebAssembly.instantiate = instantiate;
+  }}
   globalThis.{JAVASCRIPT_RENDERER} = (dot, format) => viz.renderString(dot, {{format}});
 }})()"""
 _starting: Any = None  # the promise that defines the renderer from CHAINRULE_VIZ_URL's script
@@ -134,12 +152,12 @@ def start_javascript_renderer() -> None:
         return
     import js
     from pyodide.code import run_js
-    from pyodide.http import open_url
 
     if getattr(js, JAVASCRIPT_RENDERER, None) is not None:
         return
     try:
-        run_js(open_url(url).read())
+        script = _fetch_script(js, url)
+        run_js(script)
         _starting = run_js(_DEFINE_RENDERER)
     except Exception as error:  # a failed request or script comes as a JavaScript error
         _starting = error
@@ -148,10 +166,34 @@ def start_javascript_renderer() -> None:
     _starting.catch(lambda reason: _failed.append(str(reason)))
 
 
+def _fetch_script(js: Any, url: str) -> str:
+    """The text at ``url``, fetched with a synchronous ``XMLHttpRequest`` (a worker may make
+    one); :class:`RenderError` unless the answer is HTTP 200, so that an error page is never
+    run as the script."""
+    request_type = getattr(js, "XMLHttpRequest", None)
+    if request_type is None:
+        raise RenderError(
+            f"could not load Graphviz from {VIZ_URL_VARIABLE}={url!r}: this JavaScript host has "
+            "no XMLHttpRequest (Node.js has none) to fetch it with"
+        )
+    request = request_type.new()
+    request.open("GET", url, False)
+    request.send()
+    if request.status != 200:
+        raise RenderError(
+            f"could not load Graphviz from {VIZ_URL_VARIABLE}={url!r}: expected HTTP 200 and "
+            f"@viz-js/viz's viz-global.js, got HTTP {request.status} from "
+            f"{request.responseURL or url}"
+        )
+    return str(request.responseText)
+
+
 def _wait_for_javascript_renderer() -> None:
     """Wait for the renderer that :func:`start_javascript_renderer` is defining, where the
     browser lets synchronous Python wait for a promise; explain when it cannot."""
     url = os.environ.get(VIZ_URL_VARIABLE)
+    if isinstance(_starting, RenderError):
+        raise RenderError(str(_starting))
     if isinstance(_starting, Exception):
         raise RenderError(f"could not load Graphviz from {VIZ_URL_VARIABLE}={url!r}: {_starting}")
     if _failed:

@@ -29,6 +29,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +54,24 @@ SETTINGS = {
 }
 """Settings the site starts with (``overrides.json``)."""
 
+KERNEL_EXTENSION = Path(
+    sys.prefix, "share", "jupyter", "labextensions", *KERNEL_PLUGIN.split(":")[0].split("/")
+)
+"""The Pyodide kernel's JupyterLab extension, as jupyterlite-pyodide-kernel installs it."""
+
+
+def build_config() -> dict[str, Any]:
+    """``jupyter_lite_config.json``: the site's extensions are the Pyodide kernel's alone. By
+    default JupyterLite copies every extension and language pack installed beside the Python
+    that builds it, so the site would change with whatever else that environment holds."""
+    return {
+        "LiteBuildConfig": {
+            "ignore_sys_prefix": ["federated_extensions", "translation"],
+            "federated_extensions": [str(KERNEL_EXTENSION)],
+        }
+    }
+
+
 # Where the kernel's worker script lies below the site, and so the way from it to the site's
 # top: the worker resolves CHAINRULE_VIZ_URL against its own address.
 WORKER_TO_SITE = "../../../.."
@@ -73,9 +92,13 @@ def kernel_packages(lock: dict[str, Any]) -> list[str]:
     found: set[str] = set()
     pending = list(KERNEL_NEEDS)
     while pending:
-        name = by_normal_name.get(_normal(pending.pop()))
+        wanted = pending.pop()
+        name = by_normal_name.get(_normal(wanted))
         if name is None:
-            raise LiteBuildError(f"Pyodide's lock file names no package {name!r}")
+            raise LiteBuildError(
+                f"Pyodide's lock file names no package {wanted!r}, which the JupyterLite "
+                f"kernel needs ({', '.join(KERNEL_NEEDS)} and their requirements)"
+            )
         if name not in found:
             found.add(name)
             pending.extend(lock["packages"][name]["depends"])
@@ -83,8 +106,14 @@ def kernel_packages(lock: dict[str, Any]) -> list[str]:
 
 
 def download_wheels(pins: dict[str, str], cache: Path) -> dict[str, Path]:
-    """Each ``name==version`` of ``pins`` as a pure-Python wheel from PyPI, in ``cache``."""
+    """Each ``name==version`` of ``pins`` as a pure-Python wheel from PyPI, in ``cache``. A
+    cached file that is not a whole wheel (a download cut short) is downloaded again: the lock
+    would name it by its own SHA-256 and the kernel would fail only in the reader's browser."""
     cache.mkdir(parents=True, exist_ok=True)
+    for name, version in pins.items():
+        cached = _cached(cache, name, version)
+        if cached is not None and not _whole(cached):
+            cached.unlink()
     wanted = sorted(f"{name}=={version}" for name, version in pins.items())
     missing = [pin for pin in wanted if _cached(cache, *pin.split("==")) is None]
     if missing:
@@ -104,8 +133,21 @@ def download_wheels(pins: dict[str, str], cache: Path) -> dict[str, Path]:
         wheel = _cached(cache, name, version)
         if wheel is None:
             raise LiteBuildError(f"pip downloaded no wheel of {name}=={version} into {cache}")
+        if not _whole(wheel):
+            raise LiteBuildError(
+                f"{wheel} is not a whole wheel (a zip whose every file reads back)"
+            )
         wheels[name] = wheel
     return wheels
+
+
+def _whole(wheel: Path) -> bool:
+    """Whether ``wheel`` is a zip file whose every member reads back with its CRC."""
+    try:
+        with zipfile.ZipFile(wheel) as archive:
+            return archive.testzip() is None
+    except (zipfile.BadZipFile, OSError, EOFError):
+        return False
 
 
 def _cached(cache: Path, name: str, version: str) -> Path | None:
@@ -204,12 +246,53 @@ def _joined_outputs(notebook: Path) -> str:
 
 
 def _source_date_epoch() -> str:
-    """The time of the checkout's last commit (the notebooks' "last modified" in JupyterLite),
+    """``SOURCE_DATE_EPOCH`` if the environment sets it (the reproducible-builds convention),
+    else the time of the checkout's last commit (the notebooks' "last modified" in JupyterLite),
     so that two builds of one commit are the same bytes; a fixed time outside a git checkout."""
+    given = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if given:
+        if not given.isdigit():
+            raise LiteBuildError(
+                f"SOURCE_DATE_EPOCH must be a whole number of seconds since 1970, not {given!r}"
+            )
+        return given
     command = ["git", "log", "-1", "--format=%ct"]
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)  # noqa: S603
     stamp = result.stdout.strip()
     return stamp if result.returncode == 0 and stamp.isdigit() else "1767225600"  # 2026-01-01
+
+
+def sort_listings(api: Path) -> None:
+    """Put every contents listing (``all.json``) below ``api`` in name order. JupyterLite lists
+    a folder in the order the file system returns its entries, which differs from one file
+    system (and one machine) to another, so that two builds of one commit would differ."""
+    for listing in sorted(api.rglob("all.json")):
+        document = json.loads(listing.read_text(encoding="utf-8"))
+        if isinstance(document.get("content"), list):
+            document["content"].sort(key=lambda entry: entry["name"])
+            text = json.dumps(document, sort_keys=True, indent=2)  # JupyterLite's own format
+            listing.write_text(text, encoding="utf-8")
+
+
+def replace_folder(output: Path, staged: Path) -> None:
+    """Put a copy of ``staged`` at ``output``, replacing what was there. The copy is made beside
+    ``output`` first, so a failure while copying (a full disk) leaves the old ``output`` whole
+    and no partial copy; the old folder is moved aside, not deleted, until the new one is in
+    place."""
+    incoming = output.with_name(f"{output.name}.incoming")
+    retired = output.with_name(f"{output.name}.old")
+    for leftover in (incoming, retired):
+        if leftover.exists():
+            shutil.rmtree(leftover)
+    try:
+        shutil.copytree(staged, incoming)
+    except BaseException:
+        shutil.rmtree(incoming, ignore_errors=True)
+        raise
+    if output.exists():
+        output.rename(retired)
+    incoming.rename(output)
+    shutil.rmtree(retired, ignore_errors=True)
 
 
 def build(output: Path, chainrule_wheels: list[Path], cache: Path) -> None:
@@ -219,6 +302,13 @@ def build(output: Path, chainrule_wheels: list[Path], cache: Path) -> None:
         pyodide_folder(lite / "static" / "pyodide", chainrule_wheels, cache)
         (lite / "jupyter-lite.json").write_text(json.dumps(lite_config(), indent=1) + "\n")
         (lite / "overrides.json").write_text(json.dumps(SETTINGS, indent=1) + "\n")
+        if not (KERNEL_EXTENSION / "package.json").is_file():
+            raise LiteBuildError(
+                f"the Pyodide kernel's extension is not in {KERNEL_EXTENSION}: install the docs "
+                "tools (pip install -e '.[docs]')"
+            )
+        config = json.dumps(build_config(), indent=1) + "\n"
+        (lite / "jupyter_lite_config.json").write_text(config, encoding="utf-8")
         contents = lite / "contents"
         contents.mkdir()
         for notebook in NOTEBOOKS:
@@ -236,14 +326,8 @@ def build(output: Path, chainrule_wheels: list[Path], cache: Path) -> None:
             raise LiteBuildError(
                 f"jupyter lite build failed: {result.stdout[-1500:]}{result.stderr[-1500:]}"
             )
-        # Replaced whole or not at all: the new site is copied beside the old one first.
-        incoming = output.with_name(f"{output.name}.incoming")
-        if incoming.exists():
-            shutil.rmtree(incoming)
-        shutil.copytree(staged, incoming)
-        if output.exists():
-            shutil.rmtree(output)
-        incoming.rename(output)
+        sort_listings(staged / "api" / "contents")
+        replace_folder(output, staged)
 
 
 def main() -> None:

@@ -12,11 +12,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import importlib.util
+import io
 import json
 import re
+import subprocess
 import sys
 import time
 import xml.etree.ElementTree as ET
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -85,6 +88,22 @@ def test_the_lock_names_every_shipped_wheel_by_its_own_sha256(site: Path) -> Non
     ]
     assert kernel["disablePyPIFallback"] is True
     assert "chainrule" in kernel["loadPyodideOptions"]["packages"]
+
+
+def test_the_sites_only_extension_is_the_pyodide_kernels(site: Path) -> None:
+    # Not every JupyterLab extension of the environment that built it (here nbconvert's
+    # jupyterlab_pygments and the notebook package's were copied in): the site would differ
+    # with whatever else is installed.
+    config = json.loads((site / "lite" / "jupyter-lite.json").read_text(encoding="utf-8"))
+    names = [
+        extension["name"] for extension in config["jupyter-config-data"]["federated_extensions"]
+    ]
+    assert names == ["@jupyterlite/pyodide-kernel-extension"]
+    extensions = site / "lite" / "extensions"
+    folders = [
+        str(path.parent.relative_to(extensions)) for path in extensions.rglob("package.json")
+    ]
+    assert folders == ["@jupyterlite/pyodide-kernel-extension"]
 
 
 def test_two_builds_of_the_lite_site_are_the_same_bytes(site: Path, tmp_path: Path) -> None:
@@ -297,15 +316,154 @@ def test_a_drawing_in_the_cell_that_imports_chainrule_waits_for_graphviz(
         context.close()
 
 
-def test_a_lite_site_that_cannot_be_built_leaves_a_page_that_says_why(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_without_a_wait_graphviz_is_ready_for_the_cell_after_the_import(
+    browser: Any, served: str
 ) -> None:
+    # As in a browser without JavaScript promise integration (no cell can wait for a promise):
+    # Graphviz must be ready at the first task after the importing cell, before any next cell.
+    # Compiled on another thread, it was not: the second cell's drawing failed 5 times in 12.
+    first = (
+        "import pyodide.ffi\n"
+        "pyodide.ffi.can_run_sync = lambda: False\n"
+        "from pyodide.code import run_js\n"
+        "from autograd import Value, draw\n"
+        "run_js('setTimeout(() => { globalThis.readyAtNextTask ='\n"
+        "       ' typeof globalThis.chainruleRenderDot === \"function\"; }, 0)')\n"
+        "x = Value(3.0, label='x')"
+    )
+    second = (
+        "import js\n"
+        "print('defined at the next task:', js.readyAtNextTask)\n"
+        "y = x * x\n"
+        "y.backward()\n"
+        "draw(y)"
+    )
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
+    blocked: list[str] = []
+    only_local_requests(context, served, blocked)
+    try:
+        page = context.new_page()
+        page.set_default_timeout(RUN_SECONDS * 1000)
+        cells = "&".join(f"code={quote(code)}" for code in (first, second))
+        page.goto(f"{served}lite/repl/index.html?kernel=python&{cells}")
+        drawing = page.locator(".jp-CodeConsole .jp-OutputArea-output[data-mime-type^='image/']")
+        errors = page.locator(
+            ".jp-CodeConsole .jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']"
+        )
+        drawing.or_(errors).first.wait_for()
+        assert errors.all_inner_texts() == []
+        printed = page.locator(
+            ".jp-CodeConsole .jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stdout']"
+        ).all_inner_texts()
+        assert printed == ["defined at the next task: True\n"], printed
+        assert ["x", "data 3", "grad 6"] in _boxes(drawing.first)  # dy/dx = 2x at x = 3
+        assert blocked == []
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def lite_site() -> Any:
+    """docs/lite_site.py as a module."""
     spec = importlib.util.spec_from_file_location("lite_site", ROOT / "docs" / "lite_site.py")
     assert spec is not None
     assert spec.loader is not None
-    lite_site = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(lite_site)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
+
+def test_the_contents_listing_names_the_notebooks_in_name_order(site: Path) -> None:
+    # JupyterLite lists them in the file system's order, which differs between machines.
+    listing = json.loads((site / "lite" / "api" / "contents" / "all.json").read_text("utf-8"))
+    names = [entry["name"] for entry in listing["content"]]
+    assert names == sorted(path.name for path in (ROOT / "notebooks").glob("*.ipynb"))
+
+
+def test_listings_are_sorted_by_name_whatever_order_they_came_in(
+    lite_site: Any, tmp_path: Path
+) -> None:
+    entries = [{"name": name, "size": len(name)} for name in ("b.ipynb", "c.ipynb", "a.ipynb")]
+    listings = []
+    for order in (entries, entries[::-1]):
+        api = tmp_path / str(len(listings))
+        api.mkdir()
+        (api / "all.json").write_text(json.dumps({"content": order, "name": ""}), "utf-8")
+        lite_site.sort_listings(api)
+        listings.append((api / "all.json").read_bytes())
+    assert listings[0] == listings[1]
+    assert [entry["name"] for entry in json.loads(listings[0])["content"]] == [
+        "a.ipynb",
+        "b.ipynb",
+        "c.ipynb",
+    ]
+
+
+def test_a_cached_wheel_cut_short_is_downloaded_again(
+    lite_site: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    name = "comm-0.2.3-py3-none-any.whl"
+    whole = io.BytesIO()
+    with zipfile.ZipFile(whole, "w") as archive:
+        archive.writestr("comm/__init__.py", "# " + "the module's text " * 200)
+    (tmp_path / name).write_bytes(whole.getvalue()[:300])  # an interrupted download
+    downloads: list[list[str]] = []
+
+    def pip(command: list[str], **options: object) -> subprocess.CompletedProcess[str]:
+        downloads.append(command[command.index("--dest") + 2 :])
+        (tmp_path / name).write_bytes(whole.getvalue())
+        return subprocess.CompletedProcess(command, 0, "", "")
+
+    monkeypatch.setattr(lite_site.subprocess, "run", pip)
+    wheels = lite_site.download_wheels({"comm": "0.2.3"}, tmp_path)
+    assert downloads == [["comm==0.2.3"]]
+    assert wheels["comm"].read_bytes() == whole.getvalue()
+
+
+def test_a_lock_without_a_package_the_kernel_needs_names_that_package(lite_site: Any) -> None:
+    lock = {"packages": {"micropip": {"depends": []}, "ipython": {"depends": []}}}
+    with pytest.raises(lite_site.LiteBuildError, match="names no package 'jedi'"):
+        lite_site.kernel_packages(lock)
+
+
+def test_source_date_epoch_from_the_environment_is_kept(
+    lite_site: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "315532800")  # 1980-01-01, as Nix sets it
+    assert lite_site._source_date_epoch() == "315532800"
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
+    with pytest.raises(lite_site.LiteBuildError, match="not 'yesterday'"):
+        lite_site._source_date_epoch()
+
+
+def test_a_copy_that_fails_midway_leaves_the_old_site_whole_and_no_partial_copy(
+    lite_site: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    output, staged = tmp_path / "site" / "lite", tmp_path / "staged"
+    output.mkdir(parents=True)
+    (output / "index.html").write_text("the old site", encoding="utf-8")
+    staged.mkdir()
+    (staged / "index.html").write_text("the new site", encoding="utf-8")
+    copy = lite_site.shutil.copytree
+
+    def disk_full(source: Path, target: Path) -> None:
+        copy(source, target)  # some files written, then the disk is full
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(lite_site.shutil, "copytree", disk_full)
+    with pytest.raises(OSError, match="No space left"):
+        lite_site.replace_folder(output, staged)
+    assert sorted(path.name for path in output.parent.iterdir()) == ["lite"]
+    assert (output / "index.html").read_text(encoding="utf-8") == "the old site"
+    monkeypatch.setattr(lite_site.shutil, "copytree", copy)
+    lite_site.replace_folder(output, staged)
+    assert sorted(path.name for path in output.parent.iterdir()) == ["lite"]
+    assert (output / "index.html").read_text(encoding="utf-8") == "the new site"
+
+
+def test_a_lite_site_that_cannot_be_built_leaves_a_page_that_says_why(
+    lite_site: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def offline(*args: object) -> None:
         raise lite_site.LiteBuildError("could not download the wheels <ipython==9.12.0>")
 

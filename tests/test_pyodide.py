@@ -11,6 +11,7 @@ in this environment (see wheelhouse.py).
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import re
 import shutil
@@ -100,6 +101,133 @@ def test_in_pyodide_a_failing_host_gives_a_render_error(
     pyodide.chainruleRenderDot = _Host(answer)
     with pytest.raises(RenderError, match=expected):
         draw(Value(2.0, label="x")).svg()
+
+
+VIZ_URL = "../../../../static/pyodide/viz-global.js"
+VIZ_SCRIPT = "globalThis.Viz = {instance: async () => viz};"
+"""What the stand-in server answers for ``VIZ_URL`` with HTTP 200."""
+
+
+class _Request:
+    """A stand-in ``XMLHttpRequest``: the answer for a URL comes from its server's table."""
+
+    def __init__(self, server: dict[str, tuple[int, str]]) -> None:
+        self.server = server
+        self.status = 0
+        self.responseText = self.response = self.responseURL = ""
+
+    def open(self, method: str, url: str, asynchronous: bool) -> None:
+        assert (method, asynchronous) == ("GET", False)
+        self.url = url
+
+    def send(self) -> None:
+        self.status, self.responseText = self.server.get(self.url, (404, "<html>Not Found</html>"))
+        self.response = self.responseText
+        self.responseURL = f"http://127.0.0.1:8000/lite/static/pyodide/{self.url.split('/')[-1]}"
+
+
+class _Promise:
+    """A stand-in for the promise of Graphviz's start: resolving it defines the renderer."""
+
+    def __init__(self, js: types.ModuleType) -> None:
+        self.js = js
+        self.handlers: list[object] = []
+
+    def catch(self, handler: object) -> None:
+        self.handlers.append(handler)
+
+    def resolve(self) -> None:
+        self.js.chainruleRenderDot = _Host()
+
+
+@pytest.fixture
+def worker(pyodide: types.ModuleType, monkeypatch: pytest.MonkeyPatch) -> types.SimpleNamespace:
+    """A JupyterLite kernel's worker as chainrule sees it: ``CHAINRULE_VIZ_URL`` set, a
+    synchronous ``XMLHttpRequest`` answering from ``server``, and Pyodide's ``run_js``,
+    ``open_url`` (which, like Pyodide's, returns the body whatever the status), ``run_sync``
+    and ``can_run_sync`` (true: the browser lets Python wait for a promise)."""
+    from autograd import render
+
+    world = types.SimpleNamespace(server={VIZ_URL: (200, VIZ_SCRIPT)}, scripts=[], promise=None)
+
+    class XMLHttpRequest:
+        @staticmethod
+        def new() -> _Request:
+            return _Request(world.server)
+
+    def run_js(code: str) -> object:
+        world.scripts.append(code)
+        if code.lstrip().startswith("<"):
+            raise RuntimeError("SyntaxError: Unexpected token '<'")
+        if "Viz.instance()" in code:
+            world.promise = _Promise(pyodide)
+            return world.promise
+        return None
+
+    def open_url(url: str) -> io.StringIO:
+        request = XMLHttpRequest.new()
+        request.open("GET", url, False)
+        request.send()
+        return io.StringIO(request.response)
+
+    def run_sync(promise: _Promise) -> None:
+        promise.resolve()
+
+    pyodide.XMLHttpRequest = XMLHttpRequest
+    package = types.ModuleType("pyodide")
+    modules = {
+        "code": {"run_js": run_js},
+        "http": {"open_url": open_url},
+        "ffi": {"run_sync": run_sync, "can_run_sync": lambda: True},
+    }
+    monkeypatch.setitem(sys.modules, "pyodide", package)
+    for name, functions in modules.items():
+        module = types.ModuleType(f"pyodide.{name}")
+        module.__dict__.update(functions)
+        monkeypatch.setattr(package, name, module, raising=False)
+        monkeypatch.setitem(sys.modules, f"pyodide.{name}", module)
+    monkeypatch.setenv("CHAINRULE_VIZ_URL", VIZ_URL)
+    monkeypatch.setattr(render, "_starting", None)
+    monkeypatch.setattr(render, "_failed", [])
+    return world
+
+
+def test_in_a_worker_chainrule_loads_viz_and_draws_with_it(worker: types.SimpleNamespace) -> None:
+    assert draw(Value(2.0, label="x")).svg() == "<svg>drawn</svg>"
+    assert worker.scripts[0] == VIZ_SCRIPT  # the script the server gave, run as it came
+    assert "Viz.instance()" in worker.scripts[1]
+
+
+def test_in_a_worker_an_error_page_for_the_viz_url_is_named_and_never_run(
+    worker: types.SimpleNamespace,
+) -> None:
+    del worker.server[VIZ_URL]  # the site has no viz-global.js there: the server answers 404
+    with pytest.raises(RenderError) as error:
+        draw(Value(2.0, label="x")).svg()
+    message = str(error.value)
+    assert f"CHAINRULE_VIZ_URL={VIZ_URL!r}" in message
+    assert "expected HTTP 200" in message
+    assert "got HTTP 404 from http://127.0.0.1:8000/lite/static/pyodide/viz-global.js" in message
+    assert worker.scripts == []  # the 404 page was not run as JavaScript
+    with pytest.raises(RenderError, match="got HTTP 404"):  # and the next drawing says the same
+        draw(Value(2.0, label="x")).svg()
+
+
+def test_outside_pyodide_a_viz_url_changes_nothing(tmp_path: Path) -> None:
+    # Importing chainrule with CHAINRULE_VIZ_URL set in CPython touches no JavaScript bridge,
+    # starts nothing, and drawings are rendered by the dot program as before.
+    code = (
+        "import sys, autograd\n"
+        "from autograd import render\n"
+        "print(render._starting, 'js' in sys.modules, 'pyodide' in sys.modules)\n"
+        "print(autograd.draw(autograd.Value(2.0, label='x')).svg()[:5])\n"
+    )
+    environment = {**os.environ, "CHAINRULE_VIZ_URL": "http://127.0.0.1:9/viz-global.js"}
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["None False False", "<?xml"]
 
 
 def _harness_missing() -> str | None:
