@@ -10,32 +10,23 @@ engines agree before it trusts their times:
 - ``w3(n)``: build the chain x -> x * 1.0001 + 0.0001 of n steps and backpropagate: dy/dx;
 - ``w4(kind)``: memory per node (bytes, tracemalloc) of a wide sum or a chain of 1e5 terms;
 - ``w5(op)``: the statement and namespace that time one ``a * b`` or ``a + b``.
+
+A workload an engine does not have raises ``NotImplementedError`` (shown as n/a). The starting
+numbers come from data.py; this module imports no chainrule code at its top, so that a worker
+for a peer (benchmarks/peers.py) never loads it.
 """
 
 from __future__ import annotations
 
-import itertools
 import math
-import random
 import tracemalloc
 from collections.abc import Callable
 from typing import Any
 
-from nn.datasets import make_moons
-from nn.seed import INPUTS, TARGET, WEIGHTS
+import peers
+from data import L2, SIZES, initial_mlp, inputs, moons, target, weights
 
-SIZES = [2, 16, 16, 1]
-L2 = 1e-4
 W4_TERMS = 100_000
-
-
-def initial_mlp() -> list[list[tuple[list[float], float]]]:
-    """The W2 network's weights: per layer, per neuron, (input weights, bias), uniform(-1, 1)."""
-    rng = random.Random(1)
-    return [
-        [([rng.uniform(-1, 1) for _ in range(nin)], rng.uniform(-1, 1)) for _ in range(nout)]
-        for nin, nout in itertools.pairwise(SIZES)
-    ]
 
 
 def chainrule_mlp() -> Any:
@@ -49,11 +40,6 @@ def chainrule_mlp() -> Any:
         weights=[[ws for ws, _ in layer] for layer in layers],
         biases=[[b for _, b in layer] for layer in layers],
     )
-
-
-def moons() -> tuple[list[tuple[float, float]], list[float]]:
-    points, labels = make_moons(100, noise=0.1, rng=random.Random(2))
-    return points, [2.0 * label - 1.0 for label in labels]
 
 
 def measure_bytes(build: Callable[[], Any], nodes: int) -> float:
@@ -105,34 +91,43 @@ def memory_workload(make: Callable[[float], Any], kind: str) -> float:
 
 
 class Hand:
-    """Hand-written backpropagation over plain floats: the floor for pure Python."""
+    """Hand-written backpropagation over plain floats: the floor for pure Python.
+
+    Its W2 does the work every engine does: the backward pass of every sample, with upstream
+    gradient 0 from a sample whose hinge max(0, 1 - y s) is 0 (relu'(0) = 0, as in the engines)."""
 
     name = "hand-written"
+    skip_zero_hinges = False
+    """W2 skips the backward pass of a sample whose hinge is 0 (see :class:`HandSkipping`)."""
 
     def w1(self) -> Callable[[], float]:
-        w = list(WEIGHTS.values())  # w13 w23 w14 w24 w35 w45
-        y1, y2 = INPUTS
+        w = weights()  # w13 w23 w14 w24 w35 w45
+        y1, y2 = inputs()
+        goal = target()
 
         def step() -> float:
             z3, z4 = w[0] * y1 + w[1] * y2, w[2] * y1 + w[3] * y2
             y3, y4 = 1 / (1 + math.exp(-z3)), 1 / (1 + math.exp(-z4))
             z5 = w[4] * y3 + w[5] * y4
             y5 = 1 / (1 + math.exp(-z5))
-            d5 = (y5 - TARGET) * y5 * (1 - y5)
+            d5 = (y5 - goal) * y5 * (1 - y5)
             d3, d4 = d5 * w[4] * y3 * (1 - y3), d5 * w[5] * y4 * (1 - y4)
             grads = [d3 * y1, d3 * y2, d4 * y1, d4 * y2, d5 * y3, d5 * y4]
             for i, g in enumerate(grads):
                 w[i] -= g
-            return 0.5 * (y5 - TARGET) ** 2
+            return 0.5 * (y5 - goal) ** 2
 
         return step
 
     def w2(self) -> Callable[[], float]:
-        layers = [[(list(ws), b) for ws, b in layer] for layer in initial_mlp()]
+        """loss = (1/n) sum_i max(0, 1 - y_i s_i) + L2 sum_p p^2, then p -= lr dloss/dp with
+        lr = 1 - 0.9 k / 100 at step k, as in micrograd's demo."""
+        layers = initial_mlp()
         weights = [[ws for ws, _ in layer] for layer in layers]
         biases = [[b for _, b in layer] for layer in layers]
         points, labels = moons()
         n = len(points)
+        skip = self.skip_zero_hinges
         state = {"k": 0}
 
         def step() -> float:
@@ -151,10 +146,11 @@ class Hand:
                     activations.append(sums if last else [s if s > 0 else 0.0 for s in sums])
                 score = activations[-1][0]
                 margin = 1.0 - label * score
-                if margin <= 0.0:
+                if margin > 0.0:
+                    data_loss += margin
+                elif skip:
                     continue
-                data_loss += margin
-                upstream = [-label / n]
+                upstream = [-label / n if margin > 0.0 else 0.0]
                 for index in range(len(weights) - 1, -1, -1):
                     inputs = activations[index]
                     below = [0.0] * len(inputs)
@@ -206,6 +202,27 @@ class Hand:
         return f"a {op} b", {"a": 2.0, "b": 3.0}
 
 
+class HandSkipping(Hand):
+    """The hand-written W2 that skips the backward pass of a sample whose hinge is 0 (its
+    gradient contribution is exactly 0): less work than any engine does, so a second floor,
+    shown beside the first. Only W2 differs from :class:`Hand`."""
+
+    name = "hand-written (skips zero hinges)"
+    skip_zero_hinges = True
+
+    def w1(self) -> Callable[[], float]:
+        raise NotImplementedError("W1 has no hinge: the same as hand-written")
+
+    def w3(self, n: int) -> Callable[[], float]:
+        raise NotImplementedError("W3 has no hinge")
+
+    def w4(self, kind: str) -> float:
+        return math.nan
+
+    def w5(self, op: str) -> tuple[str, dict[str, Any]]:
+        raise NotImplementedError("W5 has no hinge")
+
+
 class Chainrule:
     """chainrule's eager engine, through its nn package."""
 
@@ -223,10 +240,11 @@ class Chainrule:
 
         model = seed.network()
         optimizer = self.nn.SGD(model.parameters(), lr=1.0)
+        goal = target()
 
         def step() -> float:
             optimizer.zero_grad()
-            loss = self.nn.half_squared_error(seed.output(model), TARGET)
+            loss = self.nn.half_squared_error(seed.output(model), goal)
             loss.backward()
             optimizer.step()
             return loss.data
@@ -287,12 +305,12 @@ class ChainruleCompiled:
         def document_loss(w13: Any, w23: Any, w14: Any, w24: Any, w35: Any, w45: Any) -> Any:
             model = seed.network()
             places = [(n.w, i) for layer in model.layers for n in layer.neurons for i in range(2)]
-            for (weights, index), weight in zip(places, (w13, w23, w14, w24, w35, w45)):
-                weights[index] = weight
+            for (row, index), weight in zip(places, (w13, w23, w14, w24, w35, w45)):
+                row[index] = weight
             return seed.loss_graph(model)
 
         compiled = self.autograd.compile(document_loss, backend=self.backend)
-        w = list(WEIGHTS.values())
+        w = weights()
 
         def step() -> float:
             loss, grads = compiled(*w)
@@ -377,8 +395,9 @@ class Micrograd:
         return out
 
     def w1(self) -> Callable[[], float]:
-        w = [self.Value(x) for x in WEIGHTS.values()]
-        y1, y2 = INPUTS
+        w = [self.Value(x) for x in weights()]
+        y1, y2 = inputs()
+        goal = target()
 
         def step() -> float:
             for p in w:
@@ -386,7 +405,7 @@ class Micrograd:
             y3 = self._sigmoid(w[0] * y1 + w[1] * y2)
             y4 = self._sigmoid(w[2] * y1 + w[3] * y2)
             y5 = self._sigmoid(w[4] * y3 + w[5] * y4)
-            loss = 0.5 * (y5 - TARGET) ** 2
+            loss = 0.5 * (y5 - goal) ** 2
             loss.backward()
             for p in w:
                 p.data -= p.grad
@@ -444,16 +463,17 @@ class Torch:
 
     def w1(self) -> Callable[[], float]:
         torch = self.torch
-        w = [self._scalar(x) for x in WEIGHTS.values()]
-        y1, y2 = INPUTS
+        w = [self._scalar(x) for x in weights()]
+        y1, y2 = inputs()
         optimizer = torch.optim.SGD(w, lr=1.0)
+        goal = target()
 
         def step() -> float:
             optimizer.zero_grad()
             y3 = torch.sigmoid(w[0] * y1 + w[1] * y2)
             y4 = torch.sigmoid(w[2] * y1 + w[3] * y2)
             y5 = torch.sigmoid(w[4] * y3 + w[5] * y4)
-            loss = 0.5 * (y5 - TARGET) ** 2
+            loss = 0.5 * (y5 - goal) ** 2
             loss.backward()
             optimizer.step()
             return loss.item()
@@ -508,9 +528,11 @@ class Torch:
 
 ENGINES: dict[str, Callable[[], Any]] = {
     "hand-written": Hand,
+    "hand-written (skips zero hinges)": HandSkipping,
     "chainrule": Chainrule,
     "chainrule compiled": ChainruleCompiled,
     "chainrule C": ChainruleC,
     "micrograd": Micrograd,
     "pytorch": Torch,
+    **peers.ENGINES,
 }
