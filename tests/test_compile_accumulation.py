@@ -15,19 +15,11 @@ import random
 from collections.abc import Callable
 
 import pytest
+from c_compiler import BACKENDS
 
 import autograd
 import nn
-from autograd import Value, cbuild
-
-try:
-    COMPILER = cbuild.find_compiler()
-except cbuild.CompilerNotFoundError:  # pragma: no cover - every CI machine has one
-    COMPILER = []
-BACKENDS = [
-    "python",
-    pytest.param("c", marks=pytest.mark.skipif(not COMPILER, reason="no C compiler")),
-]
+from autograd import Value
 
 pytestmark = pytest.mark.usefixtures("own_build_cache")
 """Builds go to a cache of this module's own."""

@@ -8,21 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from c_compiler import BACKENDS, COMPILER
 from document import hand_derived_gradients
 
 import nn
 from autograd import Value, cbuild
 from nn import seed
-
-try:
-    COMPILER = cbuild.find_compiler()
-except cbuild.CompilerNotFoundError:  # pragma: no cover - every CI machine has one
-    COMPILER = []
-BACKENDS = [
-    "python",
-    pytest.param("c", marks=pytest.mark.skipif(not COMPILER, reason="no C compiler")),
-]
-
 
 pytestmark = pytest.mark.usefixtures("own_build_cache")
 """Builds go to a cache of this module's own."""

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
+from c_compiler import COMPILER, needs_compiler
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from programs import VALUE_BACKEND, Program, random_program
@@ -25,12 +26,6 @@ from autograd.rule import RULE_FUNCTIONS
 from nn import seed
 
 ROOT = Path(__file__).resolve().parent.parent
-
-try:
-    COMPILER = cbuild.find_compiler()
-except cbuild.CompilerNotFoundError:  # pragma: no cover - every CI machine has one
-    COMPILER = []
-needs_compiler = pytest.mark.skipif(not COMPILER, reason="no C compiler")
 
 
 pytestmark = pytest.mark.usefixtures("own_build_cache")

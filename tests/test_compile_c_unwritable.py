@@ -13,6 +13,7 @@ from contextlib import nullcontext
 from pathlib import Path
 
 import pytest
+from c_compiler import needs_compiler
 
 import autograd
 import nn
@@ -20,11 +21,7 @@ from autograd import Value, cbuild
 from autograd.cbuild import CFallbackWarning
 from nn import seed
 
-try:
-    COMPILER = cbuild.find_compiler()
-except cbuild.CompilerNotFoundError:  # pragma: no cover - every CI machine has one
-    COMPILER = []
-pytestmark = pytest.mark.skipif(not COMPILER, reason="no C compiler")
+pytestmark = needs_compiler
 
 
 def f(x: Value, y: Value) -> Value:
