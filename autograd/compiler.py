@@ -186,7 +186,7 @@ def check_backend(backend: str) -> str:
 
 
 def build_backend(
-    source: str, n_inputs: int, backend: str
+    source: str, n_inputs: int, backend: str, stacklevel: int = 3
 ) -> tuple[Callable[..., Any], Callable[..., Any], str]:
     """The generated Python ``source`` built for ``backend``: a fast function, the one to call
     where it raises ``ArithmeticError`` (the same one for C, which never raises), and the
@@ -196,7 +196,8 @@ def build_backend(
     (what ``"auto"`` is for), with a :class:`autograd.cbuild.CFallbackWarning` saying why
     where one is found but the build fails (an unwritable cache folder, say), since that is a
     fault to fix. A ``CC`` that carries flags raises
-    :class:`autograd.cbuild.CompilerFlagsError` for both."""
+    :class:`autograd.cbuild.CompilerFlagsError` for both. ``stacklevel``: the warning's, counted
+    from the caller of this function (3: the caller of a compiled function, which traces it)."""
     if backend in ("c", "auto"):
         function = ast.parse(source).body[0]
         assert isinstance(function, ast.FunctionDef)
@@ -214,20 +215,22 @@ def build_backend(
         except (cbuild.CBuildError, OSError) as error:
             if backend == "c":
                 raise
-            warn_fallback(error)
+            warn_fallback(error, stacklevel + 1)
         else:
             return c_function, c_function, "c"
     fast, safe = _build(source)
     return fast, safe, "python"
 
 
-def warn_fallback(error: BaseException) -> None:
-    """Warn that ``backend="auto"`` runs Python because of ``error``."""
+def warn_fallback(error: BaseException, stacklevel: int) -> None:
+    """Warn that ``backend="auto"`` runs Python because of ``error``; ``stacklevel`` as for
+    :func:`warnings.warn`, counted from the caller of this function, so that the warning names
+    the user's line that called the compiled function."""
     warnings.warn(
         f"backend='auto' runs the Python backend (the same numbers, slower): the C build "
         f"failed: {error}",
         cbuild.CFallbackWarning,
-        stacklevel=5,  # the caller of a compiled function (of autograd.compile)
+        stacklevel=stacklevel + 1,
     )
 
 

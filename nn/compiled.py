@@ -63,7 +63,10 @@ class CompiledLoss:
         parameters = self.parameters
         source = generate_source(out, [*parameters, *inputs], "sample_loss", held=parameters)
         arguments = 2 * len(parameters) + len(inputs)
-        fast, safe, self.backend = build_backend(source, arguments, self.requested_backend)
+        # the warning of a fallback names the caller of __call__, batch or source (via _get)
+        fast, safe, self.backend = build_backend(
+            source, arguments, self.requested_backend, stacklevel=4
+        )
         return _Trace(fast, safe, source, reached(out, parameters))
 
     def _get(self, x: Sequence[float], target: float) -> _Trace:
@@ -127,7 +130,7 @@ class CompiledLoss:
         except (cbuild.CompilerNotFoundError, cbuild.CBuildError, OSError) as error:
             if self.requested_backend != "auto":
                 raise
-            warn_fallback(error)
+            warn_fallback(error, stacklevel=3)  # the caller of batch
             return None
 
     def _batch_in_python(

@@ -126,3 +126,36 @@ def test_a_batch_driver_that_cannot_be_built_runs_the_loop_in_python_under_auto(
     assert [p.grad for p in models["auto"].parameters()] == [
         p.grad for p in models["python"].parameters()
     ]
+
+
+def test_the_fallback_warning_names_the_line_that_called(
+    under_a_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The warning points at the user's call (this file), not inside autograd or nn: for a
+    compiled function, for compile_loss's call, batch and source, and for batch's C loop."""
+    here = Path(__file__).resolve()
+
+    def where(record: pytest.WarningsRecorder) -> list[Path]:
+        return [Path(warning.filename).resolve() for warning in record]
+
+    with pytest.warns(CFallbackWarning) as record:
+        autograd.compile(f, backend="auto")(0.5, 2.0)
+    assert where(record) == [here]
+    losses = [nn.compile_loss(seed.network(), half_squared, backend="auto") for _ in range(3)]
+    with pytest.warns(CFallbackWarning) as by_call:
+        losses[0](seed.INPUTS, seed.TARGET)
+    with pytest.warns(CFallbackWarning) as by_batch:
+        losses[1].batch([seed.INPUTS], [seed.TARGET])
+    with pytest.warns(CFallbackWarning) as by_source:
+        losses[2].source(seed.INPUTS, seed.TARGET)
+    for record in (by_call, by_batch, by_source):
+        assert where(record) == [here]
+    # the sample's function built, then the cache goes bad before the batch loop's C is built
+    monkeypatch.setenv("CHAINRULE_CACHE", str(tmp_path / "good"))
+    monkeypatch.setattr(cbuild, "_batch_driver", [])
+    sample_loss = nn.compile_loss(seed.network(), half_squared, backend="auto")
+    sample_loss(seed.INPUTS, seed.TARGET)
+    monkeypatch.setenv("CHAINRULE_CACHE", str(under_a_file))
+    with pytest.warns(CFallbackWarning) as record:
+        sample_loss.batch([seed.INPUTS], [seed.TARGET])
+    assert where(record) == [here]
