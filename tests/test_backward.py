@@ -95,15 +95,9 @@ def test_an_interrupted_backward_leaves_the_next_one_right(monkeypatch: pytest.M
     assert y.parents[0].grad == 2.0  # d(u * x)/du = x
 
 
-def test_backward_called_near_the_recursion_limit() -> None:
-    """The sort recurses for speed; near Python's limit it must fall back, not fail."""
-    x = Value(1.0)
-    y = x
-    for _ in range(300):
-        y = y * 1.0001 + 0.0001
-    expected = 1.0
-    for _ in range(300):
-        expected *= 1.0001
+def backward_near_the_recursion_limit(y: Value) -> None:
+    """``y.backward()`` called 40 frames below Python's recursion limit: room for the pass,
+    not for recursion."""
 
     def nested(levels: int) -> None:
         if levels:
@@ -116,7 +110,19 @@ def test_backward_called_near_the_recursion_limit() -> None:
     while frame is not None:
         frames += 1
         frame = frame.f_back  # type: ignore[assignment]
-    nested(sys.getrecursionlimit() - frames - 40)  # room for the pass, not for recursion
+    nested(sys.getrecursionlimit() - frames - 40)
+
+
+def test_backward_called_near_the_recursion_limit() -> None:
+    """The sort recurses for speed; near Python's limit it must fall back, not fail."""
+    x = Value(1.0)
+    y = x
+    for _ in range(300):
+        y = y * 1.0001 + 0.0001
+    expected = 1.0
+    for _ in range(300):
+        expected *= 1.0001
+    backward_near_the_recursion_limit(y)
     assert x.grad == expected
 
 

@@ -10,11 +10,10 @@ number operands, Constants, and leaves that start from None or from a gradient o
 
 from __future__ import annotations
 
-import sys
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from test_backward import backward_near_the_recursion_limit
 
 from autograd import Constant, Value, graph, topological_order
 
@@ -116,19 +115,7 @@ def test_a_chain_through_second_inputs_near_the_recursion_limit() -> None:
     expected = 1.0
     for _ in range(300):
         expected *= 1.0001
-
-    def nested(levels: int) -> None:
-        if levels:
-            nested(levels - 1)
-        else:
-            y.backward()
-
-    frames = 0
-    frame = sys._getframe()
-    while frame is not None:
-        frames += 1
-        frame = frame.f_back  # type: ignore[assignment]
-    nested(sys.getrecursionlimit() - frames - 40)
+    backward_near_the_recursion_limit(y)
     assert x.grad == expected
 
 
