@@ -167,9 +167,7 @@ def generate_source(
 def reached(output: Value, candidates: Sequence[Value]) -> list[int]:
     """The indices of the ``candidates`` that ``output`` depends on (itself included): those
     whose gradient a backward pass from ``output`` writes."""
-    found = {output}
-    for node in topological_order(output):
-        found.update(node.parents)
+    found = set(topological_order(output, leaves=True))
     return [i for i, candidate in enumerate(candidates) if candidate in found]
 
 

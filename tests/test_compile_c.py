@@ -311,9 +311,16 @@ def test_compile_loss_in_c_matches_the_python_backend() -> None:
 
 
 @needs_compiler
-@pytest.mark.parametrize("n", [cbuild.MANY, cbuild.MANY + 1, 100])
-def test_many_inputs_reach_c_in_order(n: int) -> None:
-    """Above cbuild.MANY inputs the numbers go to C another way: still each to its place."""
+@pytest.mark.parametrize("n", sorted({1, cbuild.MANY, cbuild.MANY + 1, 63, 64, 65, 100, 200}))
+@pytest.mark.parametrize("through", ["extension", "ctypes"])
+def test_many_inputs_reach_c_in_order(
+    n: int, through: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Above cbuild.MANY inputs ctypes hands the numbers to C another way, and above 64 the
+    extension that calls C keeps them in memory of its own, not on C's stack: still each to
+    its place."""
+    if through == "ctypes":
+        monkeypatch.setattr(cbuild, "_caller", [None])  # as where the extension cannot be built
 
     def weighted(*xs: Value) -> Value:
         return sum((x * (i + 1) for i, x in enumerate(xs)), Value(0.0)).tanh()

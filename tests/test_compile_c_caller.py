@@ -119,22 +119,6 @@ def test_the_extension_refuses_what_is_not_a_call() -> None:
         call("where", 1, 2, 3.0)
 
 
-@pytest.mark.skipif(not HEADERS, reason="no Python.h (the interpreter's development headers)")
-@pytest.mark.parametrize("n", [1, 63, 64, 65, 200])
-def test_any_number_of_inputs_reaches_its_place(n: int) -> None:
-    """Up to 64 numbers live on C's stack, more in memory of their own: each to its place."""
-
-    def weighted(*xs: Value) -> Value:
-        return sum((x * (i + 1) for i, x in enumerate(xs)), Value(0.0)).tanh()
-
-    point = [0.01 * (i % 7) - 0.02 for i in range(n)]
-    _same(weighted, [point])
-    compiled = autograd.compile(weighted, backend="c")
-    value, grads = compiled(*point)
-    expected_value, expected_grads = autograd.compile(weighted)(*point)
-    assert list(map(bits, [value, *grads])) == list(map(bits, [expected_value, *expected_grads]))
-
-
 def test_many_calls_keep_no_memory() -> None:
     """Every float and tuple the extension makes is released with its result."""
     compiled = autograd.compile(lambda x, y: (x * y).exp() + y, backend="c")
